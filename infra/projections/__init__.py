@@ -1,0 +1,1 @@
+"""Following the log: projection runners, generations and rebuilds, the key shredder."""

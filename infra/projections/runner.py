@@ -1,0 +1,109 @@
+"""The projection runner: a thread that follows the log into one target.
+
+It reads the log after the target's position, applies each batch in one
+transaction with the new position (exactly once, and resumable after any crash),
+and sleeps on the store's in-process wake-up rather than a polling delay; the
+timeout only picks up events appended by other processes. A batch that fails is
+recorded and the runner stops there: it never skips an event.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Protocol
+
+from domain.events import Recorded
+from infra.eventstore.store import EventStore
+from infra.projections.views import GenerationChanged
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 500
+IDLE_POLL_SECONDS = 0.5
+
+
+class Target(Protocol):
+    name: str
+
+    def position(self) -> int: ...
+    def apply_batch(self, batch: list[Recorded]) -> None: ...
+    def record_failure(self, position: int, error: str) -> None: ...
+
+
+class ProjectionRunner:
+    def __init__(
+        self,
+        store: EventStore,
+        target: Target,
+        reopen: Callable[[], Target] | None = None,
+    ) -> None:
+        self.store = store
+        self.target = target
+        self._reopen = reopen
+        self._position = target.position()
+        self._progress = threading.Condition()
+        self._stop = threading.Event()
+        self.failure: str | None = None
+        self._thread = threading.Thread(target=self._run, name=f"projection-{target.name}", daemon=True)
+
+    @property
+    def position(self) -> int:
+        return self._position
+
+    def start(self) -> ProjectionRunner:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+    def wait_until(self, position: int, timeout: float = 5.0) -> bool:
+        """Read-your-writes: block until the target has applied ``position``."""
+        with self._progress:
+            return self._progress.wait_for(
+                lambda: self._position >= position or self.failure is not None, timeout
+            ) and self.failure is None
+
+    def run_once(self) -> int:
+        """Apply one batch if there is one; the number of events applied."""
+        batch = self.store.read(self._position, BATCH_SIZE)
+        if not batch:
+            return 0
+        self.target.apply_batch(batch)
+        with self._progress:
+            self._position = batch[-1].position
+            self._progress.notify_all()
+        return len(batch)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                if self.run_once() == 0:
+                    self.store.wait_for_append(self._position, IDLE_POLL_SECONDS)
+            except GenerationChanged:
+                self._switch_generation()
+            except Exception as error:  # a projection stops on any failure, never skips
+                self._fail(error)
+                return
+
+    def _switch_generation(self) -> None:
+        if self._reopen is None:
+            raise RuntimeError("a rebuilt projection cannot be followed without reopen()")
+        self.target = self._reopen()
+        with self._progress:
+            self._position = self.target.position()
+            self._progress.notify_all()
+
+    def _fail(self, error: Exception) -> None:
+        message = f"{type(error).__name__}: {error}"
+        log.error("projection %s stopped after position %s: %s", self.target.name, self._position, message)
+        with self._progress:
+            self.failure = message
+            self._progress.notify_all()
+        try:
+            self.target.record_failure(self._position, message)
+        except Exception:
+            log.exception("could not record the failure of projection %s", self.target.name)

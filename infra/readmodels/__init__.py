@@ -1,0 +1,1 @@
+"""Read-model adapters: SQL tables that projections write and the API queries."""

@@ -1,0 +1,149 @@
+"""SQL implementation of the chat view writer, used inside a projection transaction.
+
+Deleting a message clears its text from the message row and from every version in
+its edit history; on SQLite ``secure_delete`` zeroes the old bytes in place.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from domain.hlc import HLC
+from infra.readmodels.chat_tables import table_names
+from infra.sql import Cursor
+
+
+def _text(value: UUID | None) -> str | None:
+    return None if value is None else str(value)
+
+
+class SqlChatViewWriter:
+    def __init__(self, cursor: Cursor, generation: int) -> None:
+        self.cursor = cursor
+        self.t = table_names(generation)
+
+    def upsert_user(self, user_id: UUID, username: str | None, display_name: str | None) -> None:
+        self.cursor.execute(
+            f"INSERT INTO {self.t['users']} (id, username, display_name) VALUES (?, ?, ?)"
+            " ON CONFLICT (id) DO UPDATE SET"
+            f" username = COALESCE(excluded.username, {self.t['users']}.username),"
+            " display_name = excluded.display_name",
+            (str(user_id), username, display_name),
+        )
+
+    def forget_user(self, user_id: UUID) -> None:
+        self.cursor.execute(
+            f"UPDATE {self.t['users']} SET username = NULL, display_name = NULL, deleted = 1"
+            " WHERE id = ?",
+            (str(user_id),),
+        )
+
+    def add_server(
+        self, server_id: UUID, name: str, owner_id: UUID, general_channel_id: UUID, hlc: HLC
+    ) -> None:
+        self.cursor.execute(
+            f"INSERT INTO {self.t['servers']} (id, name, owner_id, general_channel_id, created_hlc)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (str(server_id), name, str(owner_id), str(general_channel_id), str(hlc)),
+        )
+
+    def rename_server(self, server_id: UUID, name: str) -> None:
+        self.cursor.execute(
+            f"UPDATE {self.t['servers']} SET name = ? WHERE id = ?", (name, str(server_id))
+        )
+
+    def add_channel(
+        self,
+        channel_id: UUID,
+        server_id: UUID | None,
+        name: str,
+        kind: str,
+        topic: str,
+        dm_members: tuple[UUID, UUID] | None,
+        hlc: HLC,
+    ) -> None:
+        dm_a, dm_b = dm_members if dm_members else (None, None)
+        self.cursor.execute(
+            f"INSERT INTO {self.t['channels']}"
+            " (id, server_id, name, kind, topic, dm_a, dm_b, created_hlc)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (str(channel_id), _text(server_id), name, kind, topic, _text(dm_a), _text(dm_b), str(hlc)),
+        )
+
+    def update_channel(self, channel_id: UUID, name: str, topic: str) -> None:
+        self.cursor.execute(
+            f"UPDATE {self.t['channels']} SET name = ?, topic = ? WHERE id = ?",
+            (name, topic, str(channel_id)),
+        )
+
+    def delete_channel(self, channel_id: UUID) -> None:
+        self.cursor.execute(
+            f"UPDATE {self.t['channels']} SET deleted = 1 WHERE id = ?", (str(channel_id),)
+        )
+
+    def add_member(
+        self, membership_id: UUID, server_id: UUID, user_id: UUID, role: str, hlc: HLC
+    ) -> None:
+        self.cursor.execute(
+            f"INSERT INTO {self.t['members']} (id, server_id, user_id, role, joined_hlc)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (str(membership_id), str(server_id), str(user_id), role, str(hlc)),
+        )
+
+    def set_member_role(self, membership_id: UUID, role: str) -> None:
+        self.cursor.execute(
+            f"UPDATE {self.t['members']} SET role = ? WHERE id = ?", (role, str(membership_id))
+        )
+
+    def remove_member(self, membership_id: UUID) -> None:
+        self.cursor.execute(f"DELETE FROM {self.t['members']} WHERE id = ?", (str(membership_id),))
+
+    def add_message(
+        self,
+        message_id: UUID,
+        channel_id: UUID,
+        author_id: UUID,
+        content: str | None,
+        reply_to: UUID | None,
+        expires_at_ms: int | None,
+        hlc: HLC,
+    ) -> None:
+        self.cursor.execute(
+            f"INSERT INTO {self.t['messages']}"
+            " (id, channel_id, author_id, content, reply_to, hlc, expires_at_ms)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                str(message_id),
+                str(channel_id),
+                str(author_id),
+                content,
+                _text(reply_to),
+                str(hlc),
+                expires_at_ms,
+            ),
+        )
+        self.cursor.execute(
+            f"INSERT INTO {self.t['versions']} (message_id, version, content, hlc)"
+            " VALUES (?, 1, ?, ?)",
+            (str(message_id), content, str(hlc)),
+        )
+
+    def edit_message(self, message_id: UUID, version: int, content: str | None, hlc: HLC) -> None:
+        self.cursor.execute(
+            f"UPDATE {self.t['messages']} SET content = ?, edited_hlc = ? WHERE id = ?",
+            (content, str(hlc), str(message_id)),
+        )
+        self.cursor.execute(
+            f"INSERT INTO {self.t['versions']} (message_id, version, content, hlc)"
+            " VALUES (?, ?, ?, ?)",
+            (str(message_id), version, content, str(hlc)),
+        )
+
+    def delete_message(self, message_id: UUID, hlc: HLC) -> None:
+        self.cursor.execute(
+            f"UPDATE {self.t['messages']} SET content = NULL, deleted_hlc = ? WHERE id = ?",
+            (str(hlc), str(message_id)),
+        )
+        self.cursor.execute(
+            f"DELETE FROM {self.t['versions']} WHERE message_id = ?", (str(message_id),)
+        )
