@@ -1,0 +1,192 @@
+"""Chat use cases: load the aggregates a decision needs, decide, append.
+
+Each method is a short transaction script over pure domain functions. A decision
+that raced another writer (``Conflict``) is retried from fresh state, since the
+domain rules must hold against what is actually in the log.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from typing import TypeVar
+from uuid import UUID
+
+from api.ports import EventLog
+from domain import aggregates as ag
+from domain import channel, membership, message, server, user
+from domain.aggregates import Change
+from domain.channel import ChannelKind
+from domain.errors import Conflict, NotFound
+from domain.events import Recorded
+from domain.ids import dm_channel_id, membership_id
+
+T = TypeVar("T")
+RETRIES = 3
+
+
+def _retry_on_conflict(action: Callable[[], T]) -> T:
+    for _ in range(RETRIES - 1):
+        try:
+            return action()
+        except Conflict:
+            continue
+    return action()
+
+
+def now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+class ChatCommands:
+    def __init__(self, log: EventLog) -> None:
+        self.log = log
+
+    def _membership(self, server_id: UUID | None, user_id: UUID) -> membership.Membership | None:
+        if server_id is None:
+            return None
+        return membership.active(self.log.load(ag.MEMBERSHIP, membership_id(server_id, user_id)).state)
+
+    def register_user(self, user_id: UUID, username: str, display_name: str) -> Recorded:
+        return self.log.append([Change(user_id, 0, user.register(None, username, display_name))])[-1]
+
+    def delete_user(self, user_id: UUID) -> Recorded:
+        def attempt() -> Recorded:
+            loaded = self.log.load(ag.USER, user_id)
+            return self.log.append([Change(user_id, loaded.version, user.delete(loaded.state))])[-1]
+
+        return _retry_on_conflict(attempt)
+
+    def create_server(self, actor: UUID, name: str) -> tuple[UUID, Recorded]:
+        server_id, general_id = uuid.uuid4(), uuid.uuid4()
+        changes = [
+            Change(server_id, 0, server.create(None, name, actor, general_id)),
+            Change(general_id, 0, channel.general(server_id)),
+            Change(
+                membership_id(server_id, actor),
+                0,
+                membership.join(None, server_id, actor, membership.Role.OWNER),
+            ),
+        ]
+        return server_id, self.log.append(changes)[-1]
+
+    def join_server(self, actor: UUID, server_id: UUID) -> Recorded:
+        if self.log.load(ag.SERVER, server_id).state is None:
+            raise NotFound("server not found")
+
+        def attempt() -> Recorded:
+            member_id = membership_id(server_id, actor)
+            loaded = self.log.load(ag.MEMBERSHIP, member_id)
+            events = membership.join(loaded.state, server_id, actor, membership.Role.MEMBER)
+            return self.log.append([Change(member_id, loaded.version, events)])[-1]
+
+        return _retry_on_conflict(attempt)
+
+    def leave_server(self, actor: UUID, server_id: UUID, member: UUID) -> Recorded:
+        def attempt() -> Recorded:
+            member_id = membership_id(server_id, member)
+            loaded = self.log.load(ag.MEMBERSHIP, member_id)
+            events = membership.leave(loaded.state, self._membership(server_id, actor))
+            return self.log.append([Change(member_id, loaded.version, events)])[-1]
+
+        return _retry_on_conflict(attempt)
+
+    def create_channel(
+        self, actor: UUID, server_id: UUID, name: str, kind: ChannelKind, topic: str
+    ) -> tuple[UUID, Recorded]:
+        channel_id = uuid.uuid4()
+        events = channel.create(None, self._membership(server_id, actor), server_id, name, kind, topic)
+        return channel_id, self.log.append([Change(channel_id, 0, events)])[-1]
+
+    def update_channel(self, actor: UUID, channel_id: UUID, name: str, topic: str) -> Recorded | None:
+        def attempt() -> Recorded | None:
+            loaded = self.log.load(ag.CHANNEL, channel_id)
+            server_id = loaded.state.server_id if loaded.state else None
+            events = channel.update(loaded.state, self._membership(server_id, actor), name, topic)
+            if not events:
+                return None
+            return self.log.append([Change(channel_id, loaded.version, events)])[-1]
+
+        return _retry_on_conflict(attempt)
+
+    def delete_channel(self, actor: UUID, channel_id: UUID) -> Recorded:
+        def attempt() -> Recorded:
+            loaded = self.log.load(ag.CHANNEL, channel_id)
+            server_id = loaded.state.server_id if loaded.state else None
+            events = channel.delete(loaded.state, self._membership(server_id, actor))
+            return self.log.append([Change(channel_id, loaded.version, events)])[-1]
+
+        return _retry_on_conflict(attempt)
+
+    def open_dm(self, actor: UUID, other: UUID) -> tuple[UUID, Recorded | None]:
+        if self.log.load(ag.USER, other).state is None:
+            raise NotFound("user not found")
+        channel_id = dm_channel_id(actor, other)
+        loaded = self.log.load(ag.CHANNEL, channel_id)
+        events = channel.open_dm(loaded.state, actor, other)
+        if not events:
+            return channel_id, None
+        try:
+            return channel_id, self.log.append([Change(channel_id, 0, events)])[-1]
+        except Conflict:
+            return channel_id, None
+
+    def post_message(
+        self,
+        actor: UUID,
+        channel_id: UUID,
+        content: str,
+        reply_to: UUID | None = None,
+        ttl_seconds: int | None = None,
+    ) -> tuple[UUID, Recorded]:
+        target = self.log.load(ag.CHANNEL, channel_id).state
+        member = self._membership(target.server_id if target else None, actor)
+        replied = self.log.load(ag.MESSAGE, reply_to).state if reply_to else None
+        message_id = uuid.uuid4()
+        events = message.post(
+            None, target, actor, member, content, replied, reply_to, now_ms(), ttl_seconds
+        )
+        return message_id, self.log.append([Change(message_id, 0, events)])[-1]
+
+    def edit_message(self, actor: UUID, message_id: UUID, content: str) -> Recorded:
+        def attempt() -> Recorded:
+            loaded = self.log.load(ag.MESSAGE, message_id)
+            self._require_readable(actor, loaded.state)
+            events = message.edit(loaded.state, actor, content)
+            return self.log.append([Change(message_id, loaded.version, events)])[-1]
+
+        return _retry_on_conflict(attempt)
+
+    def delete_message(self, actor: UUID, message_id: UUID) -> Recorded:
+        def attempt() -> Recorded:
+            loaded = self.log.load(ag.MESSAGE, message_id)
+            target = self._require_readable(actor, loaded.state)
+            member = self._membership(target.server_id, actor)
+            events = message.delete(loaded.state, actor, member)
+            return self.log.append([Change(message_id, loaded.version, events)])[-1]
+
+        return _retry_on_conflict(attempt)
+
+    def expire_message(self, message_id: UUID) -> Recorded | None:
+        def attempt() -> Recorded | None:
+            loaded = self.log.load(ag.MESSAGE, message_id)
+            events = message.expire(loaded.state, now_ms())
+            if not events:
+                return None
+            return self.log.append([Change(message_id, loaded.version, events)])[-1]
+
+        return _retry_on_conflict(attempt)
+
+    def readable_channel(self, actor: UUID, channel_id: UUID) -> channel.Channel:
+        """The channel if ``actor`` may read it; otherwise NotFound, revealing nothing."""
+        target = self.log.load(ag.CHANNEL, channel_id).state
+        member = self._membership(target.server_id if target else None, actor)
+        if target is None or not target.readable_by(actor, member):
+            raise NotFound("channel not found")
+        return target
+
+    def _require_readable(self, actor: UUID, state: message.Message | None) -> channel.Channel:
+        if state is None or state.deleted:
+            raise NotFound("message not found")
+        return self.readable_channel(actor, state.channel_id)

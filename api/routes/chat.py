@@ -1,0 +1,214 @@
+"""Servers, channels, members and messages (``/api/v1``); see docs/protocol/api.md."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Query, Response, status
+
+from api.deps import ApiContext, Context, CurrentUser
+from api.errors import ApiError
+from api.schemas import (
+    MAX_PAGE,
+    CreateChannel,
+    CreateServer,
+    EditMessage,
+    OpenDm,
+    PostMessage,
+    UpdateChannel,
+)
+from domain.errors import NotFound
+from domain.events import Recorded
+from projections.chat_models import (
+    ChannelView,
+    MemberView,
+    MessageVersionView,
+    MessageView,
+    ServerView,
+)
+
+router = APIRouter(prefix="/api/v1")
+
+
+def _projected(ctx: ApiContext, recorded: Recorded | None) -> None:
+    """Read-your-writes: answer only once the chat view shows the write."""
+    if recorded is not None and not ctx.projected.wait_until(recorded.position):
+        raise ApiError(503, "view_lagging", "the write is saved but not yet visible; retry the read")
+
+
+def _member_server(ctx: ApiContext, user: UUID, server_id: UUID) -> ServerView:
+    server = ctx.reader.server(server_id)
+    if server is None or not any(s.id == server_id for s in ctx.reader.servers_of(user)):
+        raise NotFound("server not found")
+    return server
+
+
+@router.post("/servers", status_code=status.HTTP_201_CREATED)
+def create_server(body: CreateServer, ctx: Context, user: CurrentUser) -> ServerView:
+    server_id, recorded = ctx.commands.create_server(user, body.name)
+    _projected(ctx, recorded)
+    return _member_server(ctx, user, server_id)
+
+
+@router.get("/servers")
+def list_servers(ctx: Context, user: CurrentUser) -> list[ServerView]:
+    return ctx.reader.servers_of(user)
+
+
+@router.get("/servers/{server_id}")
+def get_server(server_id: UUID, ctx: Context, user: CurrentUser) -> ServerView:
+    return _member_server(ctx, user, server_id)
+
+
+@router.post("/servers/{server_id}/members", status_code=status.HTTP_201_CREATED)
+def join_server(server_id: UUID, ctx: Context, user: CurrentUser) -> ServerView:
+    _projected(ctx, ctx.commands.join_server(user, server_id))
+    return _member_server(ctx, user, server_id)
+
+
+@router.delete("/servers/{server_id}/members/{member_id}", status_code=204)
+def remove_member(server_id: UUID, member_id: UUID, ctx: Context, user: CurrentUser) -> Response:
+    _projected(ctx, ctx.commands.leave_server(user, server_id, member_id))
+    return Response(status_code=204)
+
+
+@router.get("/servers/{server_id}/members")
+def list_members(
+    server_id: UUID,
+    ctx: Context,
+    user: CurrentUser,
+    after: UUID | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[MemberView]:
+    _member_server(ctx, user, server_id)
+    return ctx.reader.members_of(server_id, after, limit)
+
+
+@router.get("/servers/{server_id}/channels")
+def list_channels(server_id: UUID, ctx: Context, user: CurrentUser) -> list[ChannelView]:
+    _member_server(ctx, user, server_id)
+    moderator = any(
+        m.user_id == user and m.role in ("owner", "moderator")
+        for m in ctx.reader.members_of(server_id, None, 1000)
+    )
+    return ctx.reader.channels_of(server_id, include_private=moderator)
+
+
+@router.post("/servers/{server_id}/channels", status_code=status.HTTP_201_CREATED)
+def create_channel(
+    server_id: UUID, body: CreateChannel, ctx: Context, user: CurrentUser
+) -> ChannelView:
+    channel_id, recorded = ctx.commands.create_channel(
+        user, server_id, body.name, body.kind, body.topic
+    )
+    _projected(ctx, recorded)
+    return _channel_view(ctx, user, channel_id)
+
+
+def _channel_view(ctx: ApiContext, user: UUID, channel_id: UUID) -> ChannelView:
+    channel = ctx.commands.readable_channel(user, channel_id)
+    return ChannelView(
+        id=channel.id,
+        server_id=channel.server_id,
+        name=channel.name,
+        kind=channel.kind.value,
+        topic=channel.topic,
+        dm_members=list(channel.dm_members) if channel.dm_members else None,
+    )
+
+
+@router.get("/channels/{channel_id}")
+def get_channel(channel_id: UUID, ctx: Context, user: CurrentUser) -> ChannelView:
+    return _channel_view(ctx, user, channel_id)
+
+
+@router.patch("/channels/{channel_id}")
+def update_channel(
+    channel_id: UUID, body: UpdateChannel, ctx: Context, user: CurrentUser
+) -> ChannelView:
+    _projected(ctx, ctx.commands.update_channel(user, channel_id, body.name, body.topic))
+    return _channel_view(ctx, user, channel_id)
+
+
+@router.delete("/channels/{channel_id}", status_code=204)
+def delete_channel(channel_id: UUID, ctx: Context, user: CurrentUser) -> Response:
+    _projected(ctx, ctx.commands.delete_channel(user, channel_id))
+    return Response(status_code=204)
+
+
+@router.post("/dms", status_code=status.HTTP_200_OK)
+def open_dm(body: OpenDm, ctx: Context, user: CurrentUser) -> ChannelView:
+    channel_id, recorded = ctx.commands.open_dm(user, body.user_id)
+    _projected(ctx, recorded)
+    return _channel_view(ctx, user, channel_id)
+
+
+@router.post("/channels/{channel_id}/messages", status_code=status.HTTP_201_CREATED)
+def post_message(
+    channel_id: UUID, body: PostMessage, ctx: Context, user: CurrentUser
+) -> MessageView:
+    message_id, recorded = ctx.commands.post_message(
+        user, channel_id, body.content, body.reply_to, body.ttl_seconds
+    )
+    _projected(ctx, recorded)
+    return _message(ctx, message_id)
+
+
+def _message(ctx: ApiContext, message_id: UUID) -> MessageView:
+    view = ctx.reader.message(message_id)
+    if view is None:
+        raise NotFound("message not found")
+    return view
+
+
+@router.get("/channels/{channel_id}/messages")
+def list_messages(
+    channel_id: UUID,
+    ctx: Context,
+    user: CurrentUser,
+    before: UUID | None = None,
+    after: UUID | None = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
+) -> list[MessageView]:
+    ctx.commands.readable_channel(user, channel_id)
+    for cursor in (before, after):
+        if cursor is not None:
+            found = ctx.reader.message(cursor)
+            if found is None or found.channel_id != channel_id:
+                raise ApiError(422, "invalid_cursor", "before/after must name a message of this channel")
+    return ctx.reader.messages(channel_id, before, after, limit)
+
+
+def _readable_message(ctx: ApiContext, user: UUID, channel_id: UUID, message_id: UUID) -> MessageView:
+    ctx.commands.readable_channel(user, channel_id)
+    view = ctx.reader.message(message_id)
+    if view is None or view.channel_id != channel_id:
+        raise NotFound("message not found")
+    return view
+
+
+@router.patch("/channels/{channel_id}/messages/{message_id}")
+def edit_message(
+    channel_id: UUID, message_id: UUID, body: EditMessage, ctx: Context, user: CurrentUser
+) -> MessageView:
+    _readable_message(ctx, user, channel_id, message_id)
+    _projected(ctx, ctx.commands.edit_message(user, message_id, body.content))
+    return _message(ctx, message_id)
+
+
+@router.delete("/channels/{channel_id}/messages/{message_id}", status_code=204)
+def delete_message(channel_id: UUID, message_id: UUID, ctx: Context, user: CurrentUser) -> Response:
+    _readable_message(ctx, user, channel_id, message_id)
+    _projected(ctx, ctx.commands.delete_message(user, message_id))
+    return Response(status_code=204)
+
+
+@router.get("/channels/{channel_id}/messages/{message_id}/history")
+def message_history(
+    channel_id: UUID, message_id: UUID, ctx: Context, user: CurrentUser
+) -> list[MessageVersionView]:
+    """Every version of a message, for anyone who can read the channel (as on Discord
+    clients that show "edited": the channel's readers saw each version anyway)."""
+    _readable_message(ctx, user, channel_id, message_id)
+    return ctx.reader.history(message_id)

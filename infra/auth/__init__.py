@@ -1,0 +1,1 @@
+"""Accounts: the erasable credential store, password hashing and access tokens."""

@@ -1,0 +1,166 @@
+"""The composition root: settings in, a running node out.
+
+The only place that chooses adapters (SQLite or PostgreSQL), opens connections
+and starts threads. Nothing else reads the environment or connects at import time.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from eventsourcing.persistence import ApplicationRecorder, PersistenceError
+from eventsourcing.postgres import PostgresDatastore
+
+from api.accounts import Accounts
+from api.chat_commands import ChatCommands
+from domain.events import catalogue
+from domain.hlc import HLC
+from infra.auth.credentials import CredentialStore, UsernameTaken
+from infra.auth.passwords import Argon2PasswordHasher
+from infra.auth.tokens import TokenService
+from infra.errors import ConfigurationError, StorageUnavailable
+from infra.eventstore.clock import NodeClock
+from infra.eventstore.codec import EventCodec
+from infra.eventstore.keys import KeyStore
+from infra.eventstore.recorders import PostgresEventRecorder, SQLiteEventRecorder, sqlite_datastore
+from infra.eventstore.store import EventStore
+from infra.projections.runner import ProjectionRunner
+from infra.projections.shredder import ShredderTarget
+from infra.projections.views import ViewTarget
+from infra.readmodels.chat_reader import SqlChatViewReader
+from infra.readmodels.chat_view import CHAT_VIEW
+from infra.settings import Settings
+from infra.sql import Database, PostgresDatabase, SQLiteDatabase
+from infra.sweeper import Sweeper
+
+
+@dataclass
+class Storage:
+    """The node's databases: the log (with its key table) and the read-model database."""
+
+    recorder: ApplicationRecorder
+    keys: KeyStore
+    views: Database
+    accounts: Database
+    sqlite_files: list[Path] = field(default_factory=list)
+
+    def checkpoint(self) -> None:
+        """Truncate SQLite WAL files, so deleted bytes leave them (no-op on PostgreSQL)."""
+        for path in self.sqlite_files:
+            connection = sqlite3.connect(path)
+            try:
+                connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            finally:
+                connection.close()
+
+
+def _prepare_data_dir(path: Path) -> Path:
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ConfigurationError(f"HEARTH_DATA_DIR {path} cannot be created: {error.strerror}") from None
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise ConfigurationError(f"HEARTH_DATA_DIR {path} is not writable")
+    return path
+
+
+def _postgres_datastore(url: str) -> PostgresDatastore:
+    parts = urlparse(url)
+    return PostgresDatastore(
+        dbname=(parts.path or "/").lstrip("/") or "postgres",
+        host=parts.hostname or "127.0.0.1",
+        port=parts.port or 5432,
+        user=unquote(parts.username or ""),
+        password=unquote(parts.password or ""),
+        pool_size=4,
+        max_overflow=4,
+        connect_timeout=5,
+    )
+
+
+def open_storage(settings: Settings) -> Storage:
+    """Open (and create the tables of) the log and the read-model database."""
+    try:
+        if settings.database_url:
+            datastore = _postgres_datastore(settings.database_url)
+            recorder: ApplicationRecorder = PostgresEventRecorder(datastore)
+            recorder.create_table()  # type: ignore[attr-defined]
+            shared = PostgresDatabase(settings.database_url)
+            return Storage(recorder, KeyStore(datastore), shared, shared)
+        data_dir = _prepare_data_dir(settings.data_dir)
+        events_path, views_path = data_dir / "events.sqlite3", data_dir / "views.sqlite3"
+        accounts_path = data_dir / "accounts.sqlite3"
+        sqlite_store = sqlite_datastore(str(events_path))
+        recorder = SQLiteEventRecorder(sqlite_store)
+        recorder.create_table()
+        views, accounts = SQLiteDatabase(str(views_path)), SQLiteDatabase(str(accounts_path))
+        files = [events_path, views_path, accounts_path]
+        return Storage(recorder, KeyStore(sqlite_store), views, accounts, files)
+    except (PersistenceError, sqlite3.Error) as error:
+        raise StorageUnavailable(f"cannot open the database: {error}") from None
+
+
+def _last_hlc(recorder: ApplicationRecorder) -> HLC | None:
+    newest = recorder.max_notification_id()
+    if not newest:
+        return None
+    [last] = recorder.select_notifications(start=newest, limit=1)
+    return HLC.parse(json.loads(last.state)["hlc"])
+
+
+@dataclass
+class Node:
+    settings: Settings
+    storage: Storage
+    store: EventStore
+    chat_runner: ProjectionRunner
+    shredder: ProjectionRunner
+    sweeper: Sweeper
+    reader: SqlChatViewReader
+    commands: ChatCommands
+    accounts: Accounts
+    tokens: TokenService
+
+    def runners(self) -> list[ProjectionRunner]:
+        return [self.chat_runner, self.shredder]
+
+    def close(self) -> None:
+        self.sweeper.stop()
+        for runner in self.runners():
+            runner.stop()
+        self.store.close()
+        self.storage.views.close()
+        self.storage.accounts.close()
+
+
+def build_node(settings: Settings, *, start: bool = True) -> Node:
+    storage = open_storage(settings)
+    clock = NodeClock(settings.node_name, _last_hlc(storage.recorder))
+    store = EventStore(storage.recorder, storage.keys, EventCodec(catalogue), clock)
+    chat_target = ViewTarget.open_live(storage.views, CHAT_VIEW)
+    chat_target.drop_other_generations()
+    chat_runner = ProjectionRunner(
+        store, chat_target, reopen=lambda: ViewTarget.open_live(storage.views, CHAT_VIEW)
+    )
+    shredder = ProjectionRunner(store, ShredderTarget(storage.keys))
+    reader = SqlChatViewReader(storage.views)
+    commands = ChatCommands(store)
+    sweeper = Sweeper(reader, commands, storage.checkpoint)
+    credentials = CredentialStore(storage.accounts)
+    tokens = TokenService(storage.accounts, settings.node_name, settings.access_token_minutes * 60)
+    accounts = Accounts(
+        credentials, Argon2PasswordHasher(), tokens, commands, settings.node_name, UsernameTaken
+    )
+    node = Node(
+        settings, storage, store, chat_runner, shredder, sweeper, reader, commands, accounts, tokens
+    )
+    if start:
+        for runner in node.runners():
+            runner.start()
+        sweeper.start()
+    return node

@@ -1,0 +1,168 @@
+"""SQL queries on the chat view, always against its live generation.
+
+Each query resolves the live generation and reads in the same transaction, so a
+rebuild swapping generations never shows a reader half of each.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+from uuid import UUID
+
+from infra.projections.views import live_generation
+from infra.readmodels.chat_tables import table_names
+from infra.sql import Cursor, Database
+from projections import chat
+from projections.chat_models import (
+    ChannelView,
+    MemberView,
+    MessageVersionView,
+    MessageView,
+    ServerView,
+    UserView,
+)
+
+_MESSAGE_COLUMNS = "id, channel_id, author_id, content, reply_to, hlc, edited_hlc, deleted_hlc, expires_at_ms"
+
+
+def _message(row: Any) -> MessageView:
+    return MessageView(
+        id=row["id"],
+        channel_id=row["channel_id"],
+        author_id=row["author_id"],
+        content=row["content"],
+        reply_to=row["reply_to"],
+        hlc=row["hlc"],
+        edited_hlc=row["edited_hlc"],
+        deleted=row["deleted_hlc"] is not None,
+        expires_at_ms=row["expires_at_ms"],
+    )
+
+
+def _channel(row: Any) -> ChannelView:
+    dm = [row["dm_a"], row["dm_b"]] if row["dm_a"] else None
+    return ChannelView(
+        id=row["id"],
+        server_id=row["server_id"],
+        name=row["name"],
+        kind=row["kind"],
+        topic=row["topic"],
+        dm_members=dm,
+    )
+
+
+def _server(row: Any) -> ServerView:
+    return ServerView(
+        id=row["id"],
+        name=row["name"],
+        owner_id=row["owner_id"],
+        general_channel_id=row["general_channel_id"],
+    )
+
+
+class SqlChatViewReader:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    @contextmanager
+    def _tables(self) -> Iterator[tuple[Cursor, dict[str, str]]]:
+        with self.db.read() as cursor:
+            generation = live_generation(cursor, chat.NAME) or 1
+            yield cursor, table_names(generation)
+
+    def _all(self, query: Callable[[dict[str, str]], str], params: tuple[Any, ...]) -> list[Any]:
+        with self._tables() as (cursor, t):
+            cursor.execute(query(t), params)
+            return cursor.fetchall()
+
+    def servers_of(self, user_id: UUID) -> list[ServerView]:
+        rows = self._all(
+            lambda t: f"SELECT s.* FROM {t['servers']} s JOIN {t['members']} m"
+            " ON m.server_id = s.id WHERE m.user_id = ? ORDER BY s.created_hlc",
+            (str(user_id),),
+        )
+        return [_server(row) for row in rows]
+
+    def server(self, server_id: UUID) -> ServerView | None:
+        rows = self._all(lambda t: f"SELECT * FROM {t['servers']} WHERE id = ?", (str(server_id),))
+        return _server(rows[0]) if rows else None
+
+    def channels_of(self, server_id: UUID, include_private: bool) -> list[ChannelView]:
+        kinds = "('public', 'private')" if include_private else "('public')"
+        rows = self._all(
+            lambda t: f"SELECT * FROM {t['channels']} WHERE server_id = ? AND deleted = 0"
+            f" AND kind IN {kinds} ORDER BY created_hlc",
+            (str(server_id),),
+        )
+        return [_channel(row) for row in rows]
+
+    def members_of(self, server_id: UUID, after: UUID | None, limit: int) -> list[MemberView]:
+        rows = self._all(
+            lambda t: f"SELECT m.user_id, m.role, m.joined_hlc, u.username, u.display_name"
+            f" FROM {t['members']} m LEFT JOIN {t['users']} u ON u.id = m.user_id"
+            " WHERE m.server_id = ? AND m.user_id > ? ORDER BY m.user_id LIMIT ?",
+            (str(server_id), str(after) if after else "", limit),
+        )
+        return [
+            MemberView(
+                user_id=row["user_id"],
+                username=row["username"],
+                display_name=row["display_name"],
+                role=row["role"],
+                joined_hlc=row["joined_hlc"],
+            )
+            for row in rows
+        ]
+
+    def messages(
+        self, channel_id: UUID, before: UUID | None, after: UUID | None, limit: int
+    ) -> list[MessageView]:
+        """A page in HLC order: the newest ``limit`` before ``before``, or the oldest after ``after``."""
+        with self._tables() as (cursor, t):
+            bounds, params = [], [str(channel_id)]
+            for cursor_id, op in ((before, "<"), (after, ">")):
+                if cursor_id is not None:
+                    bounds.append(f" AND hlc {op} (SELECT hlc FROM {t['messages']} WHERE id = ?)")
+                    params.append(str(cursor_id))
+            newest_first = after is None
+            order = "DESC" if newest_first else "ASC"
+            cursor.execute(
+                f"SELECT {_MESSAGE_COLUMNS} FROM {t['messages']} WHERE channel_id = ?"
+                + "".join(bounds)
+                + f" ORDER BY hlc {order}, id {order} LIMIT ?",
+                (*params, limit),
+            )
+            page = [_message(row) for row in cursor.fetchall()]
+        return list(reversed(page)) if newest_first else page
+
+    def message(self, message_id: UUID) -> MessageView | None:
+        rows = self._all(
+            lambda t: f"SELECT {_MESSAGE_COLUMNS} FROM {t['messages']} WHERE id = ?",
+            (str(message_id),),
+        )
+        return _message(rows[0]) if rows else None
+
+    def history(self, message_id: UUID) -> list[MessageVersionView]:
+        rows = self._all(
+            lambda t: f"SELECT version, content, hlc FROM {t['versions']}"
+            " WHERE message_id = ? ORDER BY version",
+            (str(message_id),),
+        )
+        return [MessageVersionView(version=r["version"], content=r["content"], hlc=r["hlc"]) for r in rows]
+
+    def expired_messages(self, now_ms: int, limit: int) -> list[UUID]:
+        rows = self._all(
+            lambda t: f"SELECT id FROM {t['messages']} WHERE expires_at_ms IS NOT NULL"
+            " AND deleted_hlc IS NULL AND expires_at_ms <= ? ORDER BY expires_at_ms LIMIT ?",
+            (now_ms, limit),
+        )
+        return [UUID(row["id"]) for row in rows]
+
+    def user(self, user_id: UUID) -> UserView | None:
+        rows = self._all(lambda t: f"SELECT * FROM {t['users']} WHERE id = ?", (str(user_id),))
+        if not rows:
+            return None
+        row = rows[0]
+        return UserView(id=row["id"], username=row["username"], display_name=row["display_name"])

@@ -1,0 +1,65 @@
+"""The node's settings: one validated class, read once at start-up by the composition root.
+
+Every setting comes from a ``HEARTH_*`` environment variable. An unknown ``HEARTH_*``
+variable is refused (a typo must not silently fall back to a default).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from infra.errors import ConfigurationError
+
+PREFIX = "HEARTH_"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix=PREFIX, extra="ignore", frozen=True)
+
+    data_dir: Path = Field(default=Path("data"), description="Where SQLite files and node keys live.")
+    database_url: str | None = Field(
+        default=None, description="postgresql://… to keep the log and read models in PostgreSQL."
+    )
+    node_name: str = Field(default="localhost", description="This node's name (HLC node id).")
+    host: str = Field(default="127.0.0.1", description="Address the HTTP server binds.")
+    port: int = Field(default=8080, ge=1, le=65535, description="Port the HTTP server binds.")
+    environment: Literal["development", "production"] = "development"
+    access_token_minutes: int = Field(default=15, ge=1, le=60)
+    refresh_token_days: int = Field(default=30, ge=1, le=365)
+
+    @field_validator("database_url")
+    @classmethod
+    def _postgres_only(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("postgresql://", "postgres://")):
+            raise ValueError("must be a postgresql:// URL")
+        return value
+
+    @field_validator("node_name")
+    @classmethod
+    def _node_name(cls, value: str) -> str:
+        if not re.fullmatch(r"[a-z0-9][a-z0-9.-]{0,62}", value):
+            raise ValueError("must be lower-case letters, digits, dots and dashes")
+        return value
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Validated settings, or a ``ConfigurationError`` naming the bad variable."""
+    env = dict(os.environ if environ is None else environ)
+    known = {PREFIX + name.upper() for name in Settings.model_fields}
+    unknown = sorted(key for key in env if key.startswith(PREFIX) and key not in known)
+    if unknown:
+        raise ConfigurationError(f"unknown setting {unknown[0]} (known: {', '.join(sorted(known))})")
+    values = {name: env[PREFIX + name.upper()] for name in Settings.model_fields if PREFIX + name.upper() in env}
+    try:
+        return Settings(**values)  # type: ignore[arg-type]
+    except ValidationError as error:
+        first = error.errors()[0]
+        field = PREFIX + str(first["loc"][0]).upper() if first["loc"] else "settings"
+        raise ConfigurationError(f"invalid {field}: {first['msg']}") from None

@@ -1,0 +1,62 @@
+"""The TTL sweeper: deletes ephemeral messages once their time is up.
+
+It asks the chat view for expired messages once a second and issues the expiry
+command for each, so the tombstone is written (and the shredder destroys the
+key) within about a second of expiry. On SQLite it also truncates the WAL files
+every minute, so deleted content does not linger in old WAL frames.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+
+from api.chat_commands import ChatCommands, now_ms
+from projections.ports import ChatViewReader
+
+log = logging.getLogger(__name__)
+
+SWEEP_SECONDS = 1.0
+CHECKPOINT_SECONDS = 60.0
+BATCH = 500
+
+
+class Sweeper:
+    def __init__(
+        self,
+        reader: ChatViewReader,
+        commands: ChatCommands,
+        checkpoint: Callable[[], None],
+    ) -> None:
+        self.reader = reader
+        self.commands = commands
+        self.checkpoint = checkpoint
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="ttl-sweeper", daemon=True)
+
+    def start(self) -> Sweeper:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+    def sweep(self) -> int:
+        expired = self.reader.expired_messages(now_ms(), BATCH)
+        for message_id in expired:
+            self.commands.expire_message(message_id)
+        return len(expired)
+
+    def _run(self) -> None:
+        last_checkpoint = time.monotonic()
+        while not self._stop.wait(SWEEP_SECONDS):
+            try:
+                self.sweep()
+                if time.monotonic() - last_checkpoint >= CHECKPOINT_SECONDS:
+                    self.checkpoint()
+                    last_checkpoint = time.monotonic()
+            except Exception:
+                log.exception("TTL sweep failed; retrying")
