@@ -105,7 +105,7 @@ def open_storage(settings: Settings) -> Storage:
         raise StorageUnavailable(f"cannot open the database: {error}") from None
 
 
-def _last_hlc(recorder: ApplicationRecorder) -> HLC | None:
+def last_hlc(recorder: ApplicationRecorder) -> HLC | None:
     newest = recorder.max_notification_id()
     if not newest:
         return None
@@ -140,7 +140,7 @@ class Node:
 
 def build_node(settings: Settings, *, start: bool = True) -> Node:
     storage = open_storage(settings)
-    clock = NodeClock(settings.node_name, _last_hlc(storage.recorder))
+    clock = NodeClock(settings.node_name, last_hlc(storage.recorder))
     store = EventStore(storage.recorder, storage.keys, EventCodec(catalogue), clock)
     chat_target = ViewTarget.open_live(storage.views, CHAT_VIEW)
     chat_target.drop_other_generations()

@@ -49,8 +49,9 @@ def ensure_meta(db: Database) -> None:
             cursor.execute(statement)
 
 
-def live_generation(cursor: Cursor, name: str) -> int | None:
-    cursor.execute("SELECT generation FROM projection_generations WHERE name = ?", (name,))
+def live_generation(cursor: Cursor, name: str, *, lock: str = "") -> int | None:
+    """The live generation; ``lock`` (PostgreSQL's ``FOR SHARE``) holds off a swap until commit."""
+    cursor.execute(f"SELECT generation FROM projection_generations WHERE name = ?{lock}", (name,))
     row = cursor.fetchone()
     return None if row is None else int(row["generation"])
 
@@ -130,7 +131,8 @@ class ViewTarget:
         transaction, so readers switch exactly at a batch boundary.
         """
         with self.db.write() as cursor:
-            live = live_generation(cursor, self.name)
+            lock = " FOR SHARE" if self.db.dialect == "postgresql" else ""
+            live = live_generation(cursor, self.name, lock=lock)
             if self.live and live != self.generation:
                 raise GenerationChanged(f"{self.name} is now generation {live}")
             writer = self.spec.writer(cursor, self.generation)
