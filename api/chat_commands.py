@@ -46,10 +46,14 @@ class ChatCommands:
     def _membership(self, server_id: UUID | None, user_id: UUID) -> membership.Membership | None:
         if server_id is None:
             return None
-        return membership.active(self.log.load(ag.MEMBERSHIP, membership_id(server_id, user_id)).state)
+        return membership.active(
+            self.log.load(ag.MEMBERSHIP, membership_id(server_id, user_id)).state
+        )
 
     def register_user(self, user_id: UUID, username: str, display_name: str) -> Recorded:
-        return self.log.append([Change(user_id, 0, user.register(None, username, display_name))])[-1]
+        return self.log.append([Change(user_id, 0, user.register(None, username, display_name))])[
+            -1
+        ]
 
     def delete_user(self, user_id: UUID) -> Recorded:
         def attempt() -> Recorded:
@@ -96,10 +100,14 @@ class ChatCommands:
         self, actor: UUID, server_id: UUID, name: str, kind: ChannelKind, topic: str
     ) -> tuple[UUID, Recorded]:
         channel_id = uuid.uuid4()
-        events = channel.create(None, self._membership(server_id, actor), server_id, name, kind, topic)
+        events = channel.create(
+            None, self._membership(server_id, actor), server_id, name, kind, topic
+        )
         return channel_id, self.log.append([Change(channel_id, 0, events)])[-1]
 
-    def update_channel(self, actor: UUID, channel_id: UUID, name: str, topic: str) -> Recorded | None:
+    def update_channel(
+        self, actor: UUID, channel_id: UUID, name: str, topic: str
+    ) -> Recorded | None:
         def attempt() -> Recorded | None:
             loaded = self.log.load(ag.CHANNEL, channel_id)
             server_id = loaded.state.server_id if loaded.state else None

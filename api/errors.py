@@ -61,7 +61,9 @@ def install_error_handlers(app: FastAPI) -> None:
     async def http_error(_: Request, error: HTTPException) -> JSONResponse:
         code = {404: "not_found", 405: "method_not_allowed"}.get(error.status_code, "http_error")
         return JSONResponse(
-            error_body(code, str(error.detail)), status_code=error.status_code, headers=error.headers
+            error_body(code, str(error.detail)),
+            status_code=error.status_code,
+            headers=error.headers,
         )
 
     @app.exception_handler(Exception)

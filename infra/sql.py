@@ -63,10 +63,10 @@ class _PgCursor:
         self._cursor = cursor
 
     def execute(self, statement: str, params: Sequence[Any] = ()) -> None:
-        self._cursor.execute(_to_psycopg(statement), params)  # type: ignore[arg-type]
+        self._cursor.execute(_to_psycopg(statement), params)
 
     def executemany(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
-        self._cursor.executemany(_to_psycopg(statement), rows)  # type: ignore[arg-type]
+        self._cursor.executemany(_to_psycopg(statement), rows)
 
     def fetchone(self) -> Row | None:
         return self._cursor.fetchone()
@@ -165,9 +165,8 @@ class PostgresDatabase(Database):
 
     @contextmanager
     def read(self) -> Iterator[Cursor]:
-        with self._pool.connection() as connection:
-            with connection.transaction(force_rollback=True):
-                yield _PgCursor(connection.cursor())
+        with self._pool.connection() as connection, connection.transaction(force_rollback=True):
+            yield _PgCursor(connection.cursor())
 
     def close(self) -> None:
         self._pool.close()

@@ -42,7 +42,8 @@ class Sweeper:
 
     def stop(self) -> None:
         self._stop.set()
-        self._thread.join(timeout=10)
+        if self._thread.is_alive():
+            self._thread.join(timeout=10)
 
     def sweep(self) -> int:
         expired = self.reader.expired_messages(now_ms(), BATCH)

@@ -34,7 +34,9 @@ router = APIRouter(prefix="/api/v1")
 def _projected(ctx: ApiContext, recorded: Recorded | None) -> None:
     """Read-your-writes: answer only once the chat view shows the write."""
     if recorded is not None and not ctx.projected.wait_until(recorded.position):
-        raise ApiError(503, "view_lagging", "the write is saved but not yet visible; retry the read")
+        raise ApiError(
+            503, "view_lagging", "the write is saved but not yet visible; retry the read"
+        )
 
 
 def _member_server(ctx: ApiContext, user: UUID, server_id: UUID) -> ServerView:
@@ -176,11 +178,15 @@ def list_messages(
         if cursor is not None:
             found = ctx.reader.message(cursor)
             if found is None or found.channel_id != channel_id:
-                raise ApiError(422, "invalid_cursor", "before/after must name a message of this channel")
+                raise ApiError(
+                    422, "invalid_cursor", "before/after must name a message of this channel"
+                )
     return ctx.reader.messages(channel_id, before, after, limit)
 
 
-def _readable_message(ctx: ApiContext, user: UUID, channel_id: UUID, message_id: UUID) -> MessageView:
+def _readable_message(
+    ctx: ApiContext, user: UUID, channel_id: UUID, message_id: UUID
+) -> MessageView:
     ctx.commands.readable_channel(user, channel_id)
     view = ctx.reader.message(message_id)
     if view is None or view.channel_id != channel_id:

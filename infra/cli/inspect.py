@@ -31,20 +31,21 @@ def projection_status(settings: Settings) -> list[str]:
         with storage.views.read() as cursor:
             generation = live_generation(cursor, name)
             position = get_position(cursor, name, generation) if generation else 0
-            cursor.execute("SELECT position, error FROM projection_failures WHERE name = ?", (name,))
+            cursor.execute(
+                "SELECT position, error FROM projection_failures WHERE name = ?", (name,)
+            )
             failure = cursor.fetchone()
         state = f"FAILED after {failure['position']}: {failure['error']}" if failure else "ok"
         lines.append(
-            f"{name}: generation {generation or '-'}, position {position}, lag {head - position}, {state}"
+            f"{name}: generation {generation or '-'}, position {position},"
+            f" lag {head - position}, {state}"
         )
     shredded = storage.keys.shredder_position()
     lines.append(f"shredder: position {shredded}, lag {head - shredded}, ok")
     return lines
 
 
-def rebuild_view(
-    settings: Settings, name: str, progress: Callable[[int, int], None]
-) -> ViewTarget:
+def rebuild_view(settings: Settings, name: str, progress: Callable[[int, int], None]) -> ViewTarget:
     store = open_log(settings)
     try:
         return rebuild(store, open_storage(settings).views, VIEWS[name], progress)

@@ -110,8 +110,11 @@ def _admin_check(_: argparse.Namespace) -> int:
 
     settings = load_settings()
     storage = open_storage(settings)
-    where = settings.database_url and "PostgreSQL" or f"SQLite in {settings.data_dir}"
-    print(f"configuration ok; storage: {where}; log head {storage.recorder.max_notification_id() or 0}")
+    where = (settings.database_url and "PostgreSQL") or f"SQLite in {settings.data_dir}"
+    print(
+        f"configuration ok; storage: {where};"
+        f" log head {storage.recorder.max_notification_id() or 0}"
+    )
     return 0
 
 

@@ -53,7 +53,9 @@ class EventCodec:
             if key is None:
                 raise MissingKey(f"no data key for aggregate {envelope.aggregate_id}")
             secret = json.dumps({k: fields[k] for k in sealed_names}).encode()
-            associated = _associated_data(envelope.aggregate_id, envelope.version, event.type_name())
+            associated = _associated_data(
+                envelope.aggregate_id, envelope.version, event.type_name()
+            )
             state["sealed"] = base64.b64encode(seal(key, secret, associated)).decode()
         return StoredEvent(
             originator_id=envelope.aggregate_id,
@@ -86,7 +88,9 @@ class EventCodec:
         if key is None:
             return dict.fromkeys(event_type.sealed_fields)
         associated = _associated_data(aggregate_id, stored.originator_version, stored.topic)
-        opened: dict[str, Any] = json.loads(open_sealed(key, base64.b64decode(sealed_b64), associated))
+        opened: dict[str, Any] = json.loads(
+            open_sealed(key, base64.b64decode(sealed_b64), associated)
+        )
         return opened
 
 

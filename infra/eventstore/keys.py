@@ -23,7 +23,7 @@ class KeyStore:
         marks = ",".join([self._mark] * len(ids))
         with self._datastore.transaction(commit=False) as cursor:
             cursor.execute(
-                f"SELECT aggregate_id, key FROM content_keys WHERE aggregate_id IN ({marks})",  # noqa: S608
+                f"SELECT aggregate_id, key FROM content_keys WHERE aggregate_id IN ({marks})",
                 ids,
             )
             return {UUID(row["aggregate_id"]): bytes(row["key"]) for row in cursor.fetchall()}
@@ -40,7 +40,7 @@ class KeyStore:
             )
             if ids:
                 cursor.executemany(
-                    f"DELETE FROM content_keys WHERE aggregate_id = {self._mark}",  # noqa: S608
+                    f"DELETE FROM content_keys WHERE aggregate_id = {self._mark}",
                     ids,
                 )
 

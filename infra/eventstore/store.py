@@ -18,7 +18,7 @@ from eventsourcing.persistence import ApplicationRecorder, IntegrityError, Store
 
 from domain.aggregates import AggregateKind, Change, Loaded
 from domain.errors import Conflict
-from domain.events import Envelope, Event, Recorded
+from domain.events import Envelope, Recorded
 from infra.eventstore.clock import NodeClock
 from infra.eventstore.codec import EventCodec
 from infra.eventstore.group_commit import GroupCommitter
@@ -83,7 +83,12 @@ class EventStore:
     def wait_for_append(self, after: int, timeout: float) -> bool:
         """Block until this process appends past ``after`` (True) or ``timeout`` passes."""
         with self._appended:
-            return self._appended.wait_for(lambda: self._last_position > after, timeout)
+            return self._appended.wait(timeout) if self._last_position <= after else True
+
+    def wake_followers(self) -> None:
+        """Wake every ``wait_for_append`` early (e.g. so a stopping follower exits now)."""
+        with self._appended:
+            self._appended.notify_all()
 
     def close(self) -> None:
         self._committer.close()

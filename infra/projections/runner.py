@@ -46,7 +46,9 @@ class ProjectionRunner:
         self._progress = threading.Condition()
         self._stop = threading.Event()
         self.failure: str | None = None
-        self._thread = threading.Thread(target=self._run, name=f"projection-{target.name}", daemon=True)
+        self._thread = threading.Thread(
+            target=self._run, name=f"projection-{target.name}", daemon=True
+        )
 
     @property
     def position(self) -> int:
@@ -58,14 +60,19 @@ class ProjectionRunner:
 
     def stop(self) -> None:
         self._stop.set()
-        self._thread.join(timeout=10)
+        self.store.wake_followers()
+        if self._thread.is_alive():
+            self._thread.join(timeout=10)
 
     def wait_until(self, position: int, timeout: float = 5.0) -> bool:
         """Read-your-writes: block until the target has applied ``position``."""
         with self._progress:
-            return self._progress.wait_for(
-                lambda: self._position >= position or self.failure is not None, timeout
-            ) and self.failure is None
+            return (
+                self._progress.wait_for(
+                    lambda: self._position >= position or self.failure is not None, timeout
+                )
+                and self.failure is None
+            )
 
     def run_once(self) -> int:
         """Apply one batch if there is one; the number of events applied."""
@@ -99,7 +106,9 @@ class ProjectionRunner:
 
     def _fail(self, error: Exception) -> None:
         message = f"{type(error).__name__}: {error}"
-        log.error("projection %s stopped after position %s: %s", self.target.name, self._position, message)
+        log.error(
+            "projection %s stopped after position %s: %s", self.target.name, self._position, message
+        )
         with self._progress:
             self.failure = message
             self._progress.notify_all()

@@ -24,7 +24,9 @@ from projections.chat_models import (
     UserView,
 )
 
-_MESSAGE_COLUMNS = "id, channel_id, author_id, content, reply_to, hlc, edited_hlc, deleted_hlc, expires_at_ms"
+_MESSAGE_COLUMNS = (
+    "id, channel_id, author_id, content, reply_to, hlc, edited_hlc, deleted_hlc, expires_at_ms"
+)
 
 
 def _message(row: Any) -> MessageView:
@@ -79,8 +81,10 @@ class SqlChatViewReader:
 
     def servers_of(self, user_id: UUID) -> list[ServerView]:
         rows = self._all(
-            lambda t: f"SELECT s.* FROM {t['servers']} s JOIN {t['members']} m"
-            " ON m.server_id = s.id WHERE m.user_id = ? ORDER BY s.created_hlc",
+            lambda t: (
+                f"SELECT s.* FROM {t['servers']} s JOIN {t['members']} m"
+                " ON m.server_id = s.id WHERE m.user_id = ? ORDER BY s.created_hlc"
+            ),
             (str(user_id),),
         )
         return [_server(row) for row in rows]
@@ -92,17 +96,21 @@ class SqlChatViewReader:
     def channels_of(self, server_id: UUID, include_private: bool) -> list[ChannelView]:
         kinds = "('public', 'private')" if include_private else "('public')"
         rows = self._all(
-            lambda t: f"SELECT * FROM {t['channels']} WHERE server_id = ? AND deleted = 0"
-            f" AND kind IN {kinds} ORDER BY created_hlc",
+            lambda t: (
+                f"SELECT * FROM {t['channels']} WHERE server_id = ? AND deleted = 0"
+                f" AND kind IN {kinds} ORDER BY created_hlc"
+            ),
             (str(server_id),),
         )
         return [_channel(row) for row in rows]
 
     def members_of(self, server_id: UUID, after: UUID | None, limit: int) -> list[MemberView]:
         rows = self._all(
-            lambda t: f"SELECT m.user_id, m.role, m.joined_hlc, u.username, u.display_name"
-            f" FROM {t['members']} m LEFT JOIN {t['users']} u ON u.id = m.user_id"
-            " WHERE m.server_id = ? AND m.user_id > ? ORDER BY m.user_id LIMIT ?",
+            lambda t: (
+                f"SELECT m.user_id, m.role, m.joined_hlc, u.username, u.display_name"
+                f" FROM {t['members']} m LEFT JOIN {t['users']} u ON u.id = m.user_id"
+                " WHERE m.server_id = ? AND m.user_id > ? ORDER BY m.user_id LIMIT ?"
+            ),
             (str(server_id), str(after) if after else "", limit),
         )
         return [
@@ -119,7 +127,8 @@ class SqlChatViewReader:
     def messages(
         self, channel_id: UUID, before: UUID | None, after: UUID | None, limit: int
     ) -> list[MessageView]:
-        """A page in HLC order: the newest ``limit`` before ``before``, or the oldest after ``after``."""
+        """A page in HLC order: the newest ``limit`` before ``before``, or the oldest
+        after ``after``."""
         with self._tables() as (cursor, t):
             bounds, params = [], [str(channel_id)]
             for cursor_id, op in ((before, "<"), (after, ">")):
@@ -146,16 +155,23 @@ class SqlChatViewReader:
 
     def history(self, message_id: UUID) -> list[MessageVersionView]:
         rows = self._all(
-            lambda t: f"SELECT version, content, hlc FROM {t['versions']}"
-            " WHERE message_id = ? ORDER BY version",
+            lambda t: (
+                f"SELECT version, content, hlc FROM {t['versions']}"
+                " WHERE message_id = ? ORDER BY version"
+            ),
             (str(message_id),),
         )
-        return [MessageVersionView(version=r["version"], content=r["content"], hlc=r["hlc"]) for r in rows]
+        return [
+            MessageVersionView(version=r["version"], content=r["content"], hlc=r["hlc"])
+            for r in rows
+        ]
 
     def expired_messages(self, now_ms: int, limit: int) -> list[UUID]:
         rows = self._all(
-            lambda t: f"SELECT id FROM {t['messages']} WHERE expires_at_ms IS NOT NULL"
-            " AND deleted_hlc IS NULL AND expires_at_ms <= ? ORDER BY expires_at_ms LIMIT ?",
+            lambda t: (
+                f"SELECT id FROM {t['messages']} WHERE expires_at_ms IS NOT NULL"
+                " AND deleted_hlc IS NULL AND expires_at_ms <= ? ORDER BY expires_at_ms LIMIT ?"
+            ),
             (now_ms, limit),
         )
         return [UUID(row["id"]) for row in rows]

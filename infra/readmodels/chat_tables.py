@@ -5,14 +5,18 @@ from __future__ import annotations
 
 def table_names(generation: int) -> dict[str, str]:
     prefix = f"chat_g{generation}_"
-    return {name: prefix + name for name in ("users", "servers", "channels", "members", "messages", "versions")}
+    return {
+        name: prefix + name
+        for name in ("users", "servers", "channels", "members", "messages", "versions")
+    }
 
 
 def create_statements(generation: int) -> list[str]:
     t = table_names(generation)
     return [
         f"CREATE TABLE IF NOT EXISTS {t['users']} ("
-        "id TEXT PRIMARY KEY, username TEXT, display_name TEXT, deleted INTEGER NOT NULL DEFAULT 0)",
+        "id TEXT PRIMARY KEY, username TEXT, display_name TEXT,"
+        " deleted INTEGER NOT NULL DEFAULT 0)",
         f"CREATE TABLE IF NOT EXISTS {t['servers']} ("
         "id TEXT PRIMARY KEY, name TEXT NOT NULL, owner_id TEXT NOT NULL,"
         " general_channel_id TEXT NOT NULL, created_hlc TEXT NOT NULL)",

@@ -67,7 +67,16 @@ class SqlChatViewWriter:
             f"INSERT INTO {self.t['channels']}"
             " (id, server_id, name, kind, topic, dm_a, dm_b, created_hlc)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (str(channel_id), _text(server_id), name, kind, topic, _text(dm_a), _text(dm_b), str(hlc)),
+            (
+                str(channel_id),
+                _text(server_id),
+                name,
+                kind,
+                topic,
+                _text(dm_a),
+                _text(dm_b),
+                str(hlc),
+            ),
         )
 
     def update_channel(self, channel_id: UUID, name: str, topic: str) -> None:

@@ -53,7 +53,9 @@ def test_sealed_content_is_bound_to_its_event() -> None:
     original = a_message("bound")
     key = new_key()
     stored = codec.encode(original, key)
-    moved = StoredEvent(stored.originator_id, stored.originator_version + 1, stored.topic, stored.state)
+    moved = StoredEvent(
+        stored.originator_id, stored.originator_version + 1, stored.topic, stored.state
+    )
     with pytest.raises(SealingError):
         codec.decode(moved, {original.aggregate_id: key})
 

@@ -86,7 +86,14 @@ def test_bad_message_content_is_refused(content: str) -> None:
 
 def test_message_limits_allow_newlines_tabs_and_the_full_length() -> None:
     [event] = message.post(
-        None, public_channel(), MEMBER, member(MEMBER), "a\tb\n" + "c" * (MESSAGE_MAX_CHARS - 4), None, None, 0
+        None,
+        public_channel(),
+        MEMBER,
+        member(MEMBER),
+        "a\tb\n" + "c" * (MESSAGE_MAX_CHARS - 4),
+        None,
+        None,
+        0,
     )
     assert isinstance(event, message.MessagePosted)
     assert event.content is not None and len(event.content) == MESSAGE_MAX_CHARS
@@ -100,7 +107,9 @@ def test_non_members_cannot_post() -> None:
 def test_reply_must_point_into_the_same_channel() -> None:
     elsewhere = posted()
     with pytest.raises(InvalidCommand):
-        message.post(None, public_channel(), MEMBER, member(MEMBER), "re", elsewhere, elsewhere.id, 0)
+        message.post(
+            None, public_channel(), MEMBER, member(MEMBER), "re", elsewhere, elsewhere.id, 0
+        )
 
 
 def test_only_the_author_edits_and_history_counts_edits() -> None:

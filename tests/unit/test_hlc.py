@@ -39,7 +39,9 @@ def test_text_form_sorts_like_the_timestamp(w1: int, c1: int, w2: int, c2: int) 
 
 
 @given(walls, walls, st.integers(0, MAX_COUNTER))
-def test_receive_orders_after_the_remote_event(local_wall: int, remote_wall: int, counter: int) -> None:
+def test_receive_orders_after_the_remote_event(
+    local_wall: int, remote_wall: int, counter: int
+) -> None:
     remote = HLC(remote_wall, counter, "remote")
     local = receive(None, remote, local_wall, "local")
     assert local > remote

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Runs every check of the project on a fresh machine: installs what is missing (Python env from
+# uv.lock, Debian's PostgreSQL, npm packages from package-lock.json), lints, type-checks, and runs
+# the whole test suite on SQLite and on a private PostgreSQL that the suite starts and stops itself.
+source "$(dirname -- "${BASH_SOURCE[0]}")/python-env.sh"
+cd "$ROOT"
+step() { printf '\n==> %s\n' "$*"; }
+
+step "Python environment (uv.lock)"
+python_env
+
+step "ruff format --check / ruff check / mypy --strict"
+.venv/bin/ruff format --check .
+.venv/bin/ruff check .
+.venv/bin/mypy
+
+step "pytest (SQLite and PostgreSQL)"
+.venv/bin/python -m pytest -p no:cacheprovider
+
+for package in clients/*/; do
+  [[ -f $package/package.json ]] || continue
+  step "$package: npm ci, build, lint, format check, tests"
+  (cd "$package" && npm ci --no-audit --no-fund --loglevel=error && npm run build && npm run lint &&
+    npm run format:check && npm test)
+done
+step "all checks passed"
