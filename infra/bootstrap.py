@@ -6,8 +6,10 @@ and starts threads. Nothing else reads the environment or connects at import tim
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
+import pkgutil
 import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +18,7 @@ from urllib.parse import unquote, urlparse
 from eventsourcing.persistence import ApplicationRecorder, PersistenceError
 from eventsourcing.postgres import PostgresDatastore
 
+import domain
 from api.accounts import Accounts
 from api.chat_commands import ChatCommands
 from domain.events import catalogue
@@ -63,7 +66,9 @@ def _prepare_data_dir(path: Path) -> Path:
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        raise ConfigurationError(f"HEARTH_DATA_DIR {path} cannot be created: {error.strerror}") from None
+        raise ConfigurationError(
+            f"HEARTH_DATA_DIR {path} cannot be created: {error.strerror}"
+        ) from None
     if not os.access(path, os.W_OK | os.X_OK):
         raise ConfigurationError(f"HEARTH_DATA_DIR {path} is not writable")
     return path
@@ -85,6 +90,7 @@ def _postgres_datastore(url: str) -> PostgresDatastore:
 
 def open_storage(settings: Settings) -> Storage:
     """Open (and create the tables of) the log and the read-model database."""
+    load_event_catalogue()
     try:
         if settings.database_url:
             datastore = _postgres_datastore(settings.database_url)
@@ -103,6 +109,12 @@ def open_storage(settings: Settings) -> Storage:
         return Storage(recorder, KeyStore(sqlite_store), views, accounts, files)
     except (PersistenceError, sqlite3.Error) as error:
         raise StorageUnavailable(f"cannot open the database: {error}") from None
+
+
+def load_event_catalogue() -> None:
+    """Import every domain module, so each registers its events before the log is read."""
+    for module in pkgutil.iter_modules(domain.__path__):
+        importlib.import_module(f"domain.{module.name}")
 
 
 def last_hlc(recorder: ApplicationRecorder) -> HLC | None:

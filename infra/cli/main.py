@@ -31,6 +31,7 @@ def _serve(args: argparse.Namespace) -> int:
         host=args.host or settings.host,
         port=args.port or settings.port,
         log_level="info",
+        access_log=False,  # the access log would record client IP addresses
         ws_max_size=65536,
     )
     return 0

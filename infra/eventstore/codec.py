@@ -52,7 +52,7 @@ class EventCodec:
         if sealed_names:
             if key is None:
                 raise MissingKey(f"no data key for aggregate {envelope.aggregate_id}")
-            secret = json.dumps({k: fields[k] for k in sealed_names}).encode()
+            secret = json.dumps({k: fields[k] for k in sorted(sealed_names)}).encode()
             associated = _associated_data(
                 envelope.aggregate_id, envelope.version, event.type_name()
             )

@@ -20,14 +20,16 @@ from eventsourcing.persistence import StoredEvent
 from infra.eventstore.recorders import ContentKeys
 
 Insert = Callable[[Sequence[StoredEvent], ContentKeys], Sequence[int]]
+Prepare = Callable[[], tuple[Sequence[StoredEvent], ContentKeys]]
 
-MAX_GROUP_EVENTS = 2000
+MAX_GROUP_APPENDS = 500
 
 
 @dataclass
 class _Pending:
-    events: Sequence[StoredEvent]
-    keys: ContentKeys
+    prepare: Prepare
+    events: Sequence[StoredEvent] = ()
+    keys: ContentKeys = ()
     done: Future[Sequence[int]] = field(default_factory=Future)
 
 
@@ -39,9 +41,13 @@ class GroupCommitter:
         self._thread = threading.Thread(target=self._run, name="group-commit", daemon=True)
         self._thread.start()
 
-    def append(self, events: Sequence[StoredEvent], keys: ContentKeys) -> Sequence[int]:
-        """Record ``events`` durably (with the new aggregates' ``keys``); their positions."""
-        pending = _Pending(events, keys)
+    def append(self, prepare: Prepare) -> Sequence[int]:
+        """Record durably the events (and new keys) that ``prepare`` returns; their positions.
+
+        ``prepare`` runs on the writer thread, in commit order, so timestamps it assigns
+        follow the log's order.
+        """
+        pending = _Pending(prepare)
         self._queue.put(pending)
         return pending.done.result()
 
@@ -55,8 +61,7 @@ class GroupCommitter:
             if first is None:
                 return
             group = [first]
-            size = len(first.events)
-            while size < MAX_GROUP_EVENTS:
+            while len(group) < MAX_GROUP_APPENDS:
                 try:
                     more = self._queue.get_nowait()
                 except queue.Empty:
@@ -65,10 +70,20 @@ class GroupCommitter:
                     self._queue.put(None)
                     break
                 group.append(more)
-                size += len(more.events)
-            self._commit(group)
+            self._commit([pending for pending in group if self._prepared(pending)])
+
+    @staticmethod
+    def _prepared(pending: _Pending) -> bool:
+        try:
+            pending.events, pending.keys = pending.prepare()
+        except Exception as error:
+            pending.done.set_exception(error)
+            return False
+        return True
 
     def _commit(self, group: list[_Pending]) -> None:
+        if not group:
+            return
         try:
             positions = self._insert(
                 [event for pending in group for event in pending.events],

@@ -50,8 +50,10 @@ class EventStore:
         return Loaded(kind.replay(aggregate_id, events), stored[-1].originator_version)
 
     def append(self, changes: Sequence[Change]) -> list[Recorded]:
-        """Record all changes atomically; raises ``Conflict`` if any aggregate moved on."""
-        envelopes = self._stamp(changes)
+        """Record all changes atomically; raises ``Conflict`` if any aggregate moved on.
+
+        Stamping and sealing happen on the commit thread, so HLC order is log order.
+        """
         new_keys = [
             (change.aggregate_id, new_key())
             for change in changes
@@ -60,9 +62,14 @@ class EventStore:
         keys = dict(new_keys)
         existing = [c.aggregate_id for c in changes if c.aggregate_id not in keys]
         keys.update(self.keys.get_many(existing))
-        stored = [self.codec.encode(env, keys.get(env.aggregate_id)) for env in envelopes]
+        envelopes: list[Envelope] = []
+
+        def prepare() -> tuple[list[StoredEvent], ContentKeys]:
+            envelopes[:] = self._stamp(changes)
+            return [self.codec.encode(e, keys.get(e.aggregate_id)) for e in envelopes], new_keys
+
         try:
-            positions = self._committer.append(stored, new_keys)
+            positions = self._committer.append(prepare)
         except IntegrityError as error:
             raise Conflict("the aggregate changed concurrently; retry") from error
         return [Recorded(p, e) for p, e in zip(positions, envelopes, strict=True)]

@@ -102,6 +102,7 @@ class ViewTarget:
                 " ON CONFLICT (name, generation) DO NOTHING",
                 (spec.name, generation),
             )
+            cursor.execute("DELETE FROM projection_failures WHERE name = ?", (spec.name,))
         return cls(db, spec, generation, live=True)
 
     @classmethod
