@@ -43,7 +43,8 @@ class ChatCommands:
     def __init__(self, log: EventLog) -> None:
         self.log = log
 
-    def _membership(self, server_id: UUID | None, user_id: UUID) -> membership.Membership | None:
+    def membership_of(self, server_id: UUID | None, user_id: UUID) -> membership.Membership | None:
+        """The user's current membership of the server, if any."""
         if server_id is None:
             return None
         return membership.active(
@@ -91,7 +92,7 @@ class ChatCommands:
         def attempt() -> Recorded:
             member_id = membership_id(server_id, member)
             loaded = self.log.load(ag.MEMBERSHIP, member_id)
-            events = membership.leave(loaded.state, self._membership(server_id, actor))
+            events = membership.leave(loaded.state, self.membership_of(server_id, actor))
             return self.log.append([Change(member_id, loaded.version, events)])[-1]
 
         return _retry_on_conflict(attempt)
@@ -101,17 +102,17 @@ class ChatCommands:
     ) -> tuple[UUID, Recorded]:
         channel_id = uuid.uuid4()
         events = channel.create(
-            None, self._membership(server_id, actor), server_id, name, kind, topic
+            None, self.membership_of(server_id, actor), server_id, name, kind, topic
         )
         return channel_id, self.log.append([Change(channel_id, 0, events)])[-1]
 
     def update_channel(
-        self, actor: UUID, channel_id: UUID, name: str, topic: str
+        self, actor: UUID, channel_id: UUID, name: str | None, topic: str | None
     ) -> Recorded | None:
         def attempt() -> Recorded | None:
             loaded = self.log.load(ag.CHANNEL, channel_id)
             server_id = loaded.state.server_id if loaded.state else None
-            events = channel.update(loaded.state, self._membership(server_id, actor), name, topic)
+            events = channel.update(loaded.state, self.membership_of(server_id, actor), name, topic)
             if not events:
                 return None
             return self.log.append([Change(channel_id, loaded.version, events)])[-1]
@@ -122,14 +123,13 @@ class ChatCommands:
         def attempt() -> Recorded:
             loaded = self.log.load(ag.CHANNEL, channel_id)
             server_id = loaded.state.server_id if loaded.state else None
-            events = channel.delete(loaded.state, self._membership(server_id, actor))
+            events = channel.delete(loaded.state, self.membership_of(server_id, actor))
             return self.log.append([Change(channel_id, loaded.version, events)])[-1]
 
         return _retry_on_conflict(attempt)
 
     def open_dm(self, actor: UUID, other: UUID) -> tuple[UUID, Recorded | None]:
-        if self.log.load(ag.USER, other).state is None:
-            raise NotFound("user not found")
+        user.require_live(self.log.load(ag.USER, other).state)
         channel_id = dm_channel_id(actor, other)
         loaded = self.log.load(ag.CHANNEL, channel_id)
         events = channel.open_dm(loaded.state, actor, other)
@@ -149,7 +149,7 @@ class ChatCommands:
         ttl_seconds: int | None = None,
     ) -> tuple[UUID, Recorded]:
         target = self.log.load(ag.CHANNEL, channel_id).state
-        member = self._membership(target.server_id if target else None, actor)
+        member = self.membership_of(target.server_id if target else None, actor)
         replied = self.log.load(ag.MESSAGE, reply_to).state if reply_to else None
         message_id = uuid.uuid4()
         events = message.post(
@@ -170,7 +170,7 @@ class ChatCommands:
         def attempt() -> Recorded:
             loaded = self.log.load(ag.MESSAGE, message_id)
             target = self._require_readable(actor, loaded.state)
-            member = self._membership(target.server_id, actor)
+            member = self.membership_of(target.server_id, actor)
             events = message.delete(loaded.state, actor, member)
             return self.log.append([Change(message_id, loaded.version, events)])[-1]
 
@@ -189,7 +189,7 @@ class ChatCommands:
     def readable_channel(self, actor: UUID, channel_id: UUID) -> channel.Channel:
         """The channel if ``actor`` may read it; otherwise NotFound, revealing nothing."""
         target = self.log.load(ag.CHANNEL, channel_id).state
-        member = self._membership(target.server_id if target else None, actor)
+        member = self.membership_of(target.server_id if target else None, actor)
         if target is None or not target.readable_by(actor, member):
             raise NotFound("channel not found")
         return target

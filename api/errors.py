@@ -53,6 +53,10 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, error: RequestValidationError) -> JSONResponse:
         first = error.errors()[0] if error.errors() else {"loc": (), "msg": "invalid request"}
+        if first.get("type") == "json_invalid":
+            return JSONResponse(
+                error_body("invalid_json", "the request body is not valid JSON"), status_code=400
+            )
         where = ".".join(str(part) for part in first["loc"] if part != "body")
         message = f"{where}: {first['msg']}" if where else str(first["msg"])
         return JSONResponse(error_body("invalid_request", message), status_code=422)

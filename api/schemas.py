@@ -27,8 +27,10 @@ class CreateChannel(_Body):
 
 
 class UpdateChannel(_Body):
-    name: str = Field(max_length=1000)
-    topic: str = Field(default="", max_length=10_000)
+    """A partial update: a field left out keeps its value."""
+
+    name: str | None = Field(default=None, max_length=1000)
+    topic: str | None = Field(default=None, max_length=10_000)
 
 
 class PostMessage(_Body):

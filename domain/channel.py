@@ -118,10 +118,12 @@ def open_dm(state: Channel | None, user_a: UUID, user_b: UUID) -> list[Event]:
 
 
 def update(
-    state: Channel | None, actor: Membership | None, name: str, channel_topic: str
+    state: Channel | None, actor: Membership | None, name: str | None, channel_topic: str | None
 ) -> list[Event]:
+    """Rename and/or re-topic; a value left out (None) keeps the current one."""
     channel, moderator = _manageable(state, actor)
-    new_name, new_topic = display_name("name", name), topic(channel_topic)
+    new_name = channel.name if name is None else display_name("name", name)
+    new_topic = channel.topic if channel_topic is None else topic(channel_topic)
     if (new_name, new_topic) == (channel.name, channel.topic):
         return []
     return [ChannelUpdated(name=new_name, topic=new_topic, by=moderator.user_id)]

@@ -159,7 +159,7 @@ def build_node(settings: Settings, *, start: bool = True) -> Node:
     chat_runner = ProjectionRunner(
         store, chat_target, reopen=lambda: ViewTarget.open_live(storage.views, CHAT_VIEW)
     )
-    shredder = ProjectionRunner(store, ShredderTarget(storage.keys))
+    shredder = ProjectionRunner(store, ShredderTarget(storage.keys, storage.views))
     reader = SqlChatViewReader(storage.views)
     commands = ChatCommands(store)
     sweeper = Sweeper(reader, commands, storage.checkpoint)

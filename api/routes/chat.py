@@ -90,11 +90,8 @@ def list_members(
 @router.get("/servers/{server_id}/channels")
 def list_channels(server_id: UUID, ctx: Context, user: CurrentUser) -> list[ChannelView]:
     _member_server(ctx, user, server_id)
-    moderator = any(
-        m.user_id == user and m.role in ("owner", "moderator")
-        for m in ctx.reader.members_of(server_id, None, 1000)
-    )
-    return ctx.reader.channels_of(server_id, include_private=moderator)
+    member = ctx.commands.membership_of(server_id, user)
+    return ctx.reader.channels_of(server_id, include_private=bool(member and member.moderates))
 
 
 @router.post("/servers/{server_id}/channels", status_code=status.HTTP_201_CREATED)

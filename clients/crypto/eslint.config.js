@@ -18,9 +18,17 @@ export default tseslint.config(
   {
     // The core must stay platform-neutral; the IndexedDB store is the one browser-only module.
     files: ['src/**/*.ts'],
-    ignores: ['src/indexeddb-key-store.ts'],
+    ignores: ['src/keystore/indexeddb-key-store.ts'],
     rules: {
-      'no-restricted-globals': ['error', 'window', 'document', 'indexedDB', 'localStorage', 'Buffer', 'process'],
+      'no-restricted-globals': [
+        'error',
+        'window',
+        'document',
+        'indexedDB',
+        'localStorage',
+        'Buffer',
+        'process',
+      ],
     },
   },
   {

@@ -10,7 +10,14 @@ from infra.eventstore.clock import NodeClock
 from infra.eventstore.codec import EventCodec
 from infra.eventstore.store import EventStore
 from infra.projections.rebuild import rebuild
-from infra.projections.views import ViewTarget, get_position, live_generation
+from infra.projections.shredder import ShredderTarget
+from infra.projections.views import (
+    ViewTarget,
+    ensure_meta,
+    failure,
+    get_position,
+    live_generation,
+)
 from infra.readmodels.chat_view import CHAT_VIEW
 from infra.settings import Settings
 
@@ -23,25 +30,29 @@ def open_log(settings: Settings) -> EventStore:
     return EventStore(storage.recorder, storage.keys, EventCodec(catalogue), clock)
 
 
+def _state(stopped: tuple[int, str] | None) -> str:
+    return "ok" if stopped is None else f"FAILED after {stopped[0]}: {stopped[1]}"
+
+
 def projection_status(settings: Settings) -> list[str]:
+    """One line per follower of the log: where it is, how far behind, and whether it stopped."""
     storage = open_storage(settings)
+    ensure_meta(storage.views)
     head = storage.recorder.max_notification_id() or 0
     lines = [f"log head: {head}"]
     for name in VIEWS:
         with storage.views.read() as cursor:
             generation = live_generation(cursor, name)
             position = get_position(cursor, name, generation) if generation else 0
-            cursor.execute(
-                "SELECT position, error FROM projection_failures WHERE name = ?", (name,)
-            )
-            failure = cursor.fetchone()
-        state = f"FAILED after {failure['position']}: {failure['error']}" if failure else "ok"
+            stopped = failure(cursor, name)
         lines.append(
             f"{name}: generation {generation or '-'}, position {position},"
-            f" lag {head - position}, {state}"
+            f" lag {head - position}, {_state(stopped)}"
         )
     shredded = storage.keys.shredder_position()
-    lines.append(f"shredder: position {shredded}, lag {head - shredded}, ok")
+    with storage.views.read() as cursor:
+        stopped = failure(cursor, ShredderTarget.name)
+    lines.append(f"shredder: position {shredded}, lag {head - shredded}, {_state(stopped)}")
     return lines
 
 

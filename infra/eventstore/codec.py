@@ -94,8 +94,17 @@ class EventCodec:
         return opened
 
 
+class NewerEventVersion(Exception):
+    """The log holds a newer version of an event than this code knows: stop, do not guess."""
+
+
 def upcast(event_type: type[Event], stored_version: int, fields: dict[str, Any]) -> dict[str, Any]:
     """Apply each version step's upcaster, oldest first, up to the class's version."""
+    if stored_version > event_type.class_version:
+        raise NewerEventVersion(
+            f"{event_type.type_name()} v{stored_version} is newer than this node's"
+            f" v{event_type.class_version}; upgrade the node"
+        )
     for version in range(stored_version, event_type.class_version):
         fields = event_type.upcasters[version](fields)
     return fields

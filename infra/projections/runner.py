@@ -79,11 +79,25 @@ class ProjectionRunner:
         batch = self.store.read(self._position, BATCH_SIZE)
         if not batch:
             return 0
-        self.target.apply_batch(batch)
-        with self._progress:
-            self._position = batch[-1].position
-            self._progress.notify_all()
+        try:
+            self.target.apply_batch(batch)
+        except GenerationChanged:
+            raise
+        except Exception:
+            if len(batch) == 1:
+                raise
+            # Replay the batch one event at a time, so the runner stops exactly before the
+            # event that fails and the report names it.
+            for recorded in batch:
+                self.target.apply_batch([recorded])
+                self._advance(recorded.position)
+        self._advance(batch[-1].position)
         return len(batch)
+
+    def _advance(self, position: int) -> None:
+        with self._progress:
+            self._position = position
+            self._progress.notify_all()
 
     def _run(self) -> None:
         while not self._stop.is_set():

@@ -11,6 +11,8 @@ from domain.events import Recorded
 from domain.message import MessageDeleted
 from domain.user import UserDeleted
 from infra.eventstore.keys import KeyStore
+from infra.projections.views import ensure_meta, record_failure
+from infra.sql import Database
 
 SHREDDING_EVENTS = (MessageDeleted, UserDeleted)
 
@@ -18,8 +20,13 @@ SHREDDING_EVENTS = (MessageDeleted, UserDeleted)
 class ShredderTarget:
     name = "shredder"
 
-    def __init__(self, keys: KeyStore) -> None:
+    def __init__(self, keys: KeyStore, status: Database) -> None:
+        """``status`` is the database where projection failures are reported."""
         self.keys = keys
+        self.status = status
+        ensure_meta(status)
+        with status.write() as cursor:
+            cursor.execute("DELETE FROM projection_failures WHERE name = ?", (self.name,))
 
     def position(self) -> int:
         return self.keys.shredder_position()
@@ -31,4 +38,4 @@ class ShredderTarget:
         self.keys.shred(doomed, batch[-1].position)
 
     def record_failure(self, position: int, error: str) -> None:
-        """The failure is reported by the runner and `hearth projections status`."""
+        record_failure(self.status, self.name, position, error)

@@ -64,6 +64,23 @@ def set_position(cursor: Cursor, name: str, generation: int, position: int) -> N
     )
 
 
+def record_failure(db: Database, name: str, position: int, error: str) -> None:
+    """Say, for `hearth projections status`, where and why a follower of the log stopped."""
+    with db.write() as cursor:
+        cursor.execute(
+            "INSERT INTO projection_failures (name, position, error) VALUES (?, ?, ?)"
+            " ON CONFLICT (name) DO UPDATE SET position = excluded.position,"
+            " error = excluded.error",
+            (name, position, error),
+        )
+
+
+def failure(cursor: Cursor, name: str) -> tuple[int, str] | None:
+    cursor.execute("SELECT position, error FROM projection_failures WHERE name = ?", (name,))
+    row = cursor.fetchone()
+    return None if row is None else (int(row["position"]), str(row["error"]))
+
+
 def get_position(cursor: Cursor, name: str, generation: int) -> int:
     cursor.execute(
         "SELECT position FROM projection_positions WHERE name = ? AND generation = ?",
@@ -150,13 +167,7 @@ class ViewTarget:
                 self.live = True
 
     def record_failure(self, position: int, error: str) -> None:
-        with self.db.write() as cursor:
-            cursor.execute(
-                "INSERT INTO projection_failures (name, position, error) VALUES (?, ?, ?)"
-                " ON CONFLICT (name) DO UPDATE SET position = excluded.position,"
-                " error = excluded.error",
-                (self.name, position, error),
-            )
+        record_failure(self.db, self.name, position, error)
 
     def drop_other_generations(self) -> None:
         """Drop tables of generations older than this one (left behind by a rebuild)."""

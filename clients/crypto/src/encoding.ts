@@ -1,10 +1,9 @@
 /**
  * Byte encodings used on the wire (docs/protocol/e2ee.md, "Encodings").
  */
-import { MalformedInputError } from './errors.js';
+import { bytesToUtf8, utf8ToBytes } from '@noble/ciphers/utils.js';
 
-const textEncoder = new TextEncoder();
-const textDecoder = new TextDecoder('utf-8', { fatal: true });
+import { MalformedInputError } from './errors.js';
 
 /** Type byte for an X25519 public key, as in libsignal (`DJB_TYPE`). */
 export const KEY_TYPE_X25519 = 0x05;
@@ -12,7 +11,7 @@ export const KEY_TYPE_X25519 = 0x05;
 export const KEY_TYPE_ED25519 = 0xed;
 
 /**
- * X3DH §2.5 Encode(PK): one type byte, then the 32-byte public key. Every place that signs or
+ * X3DH §2.2 Encode(PK): one type byte, then the 32-byte public key. Every place that signs or
  * hashes a public key uses this 33-byte form, so a key can never be read as the other curve's.
  */
 export function encodePublicKey(type: number, publicKey: Uint8Array): Uint8Array {
@@ -43,15 +42,12 @@ export function readUint32BigEndian(bytes: Uint8Array, offset: number): number {
 }
 
 export function utf8(text: string): Uint8Array {
-  return textEncoder.encode(text);
+  return utf8ToBytes(text);
 }
 
-export function fromUtf8(bytes: Uint8Array, what: string): string {
-  try {
-    return textDecoder.decode(bytes);
-  } catch {
-    throw new MalformedInputError(`${what} is not valid UTF-8`);
-  }
+/** Only for authenticated or locally stored bytes: malformed UTF-8 becomes U+FFFD. */
+export function fromUtf8(bytes: Uint8Array): string {
+  return bytesToUtf8(bytes);
 }
 
 const BASE64URL_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';

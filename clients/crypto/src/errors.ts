@@ -6,8 +6,9 @@
  * - {@link AuthenticationError}: a signature, AEAD tag or backup passphrase did not verify.
  * - {@link DuplicateMessageError}: a message (or an X3DH initial message) was already accepted.
  * - {@link SkippedKeyLimitError}: a message would need more skipped keys than the bound allows.
- * - {@link UnknownPrekeyError}: an initial message names a prekey this device no longer holds.
+ * - {@link MissingKeyError}: the store lacks the identity key, or a prekey an initial message names.
  * - {@link NoSessionError}: a message arrived for a conversation that has no session here.
+ * - {@link KeyStoreError}: the storage under a KeyStore failed.
  */
 export class HearthCryptoError extends Error {
   constructor(message: string) {
@@ -26,6 +27,14 @@ export class DuplicateMessageError extends HearthCryptoError {}
 
 export class SkippedKeyLimitError extends HearthCryptoError {}
 
-export class UnknownPrekeyError extends HearthCryptoError {}
+export class MissingKeyError extends HearthCryptoError {}
 
 export class NoSessionError extends HearthCryptoError {}
+
+/** The underlying storage (IndexedDB) failed; the original error is kept as `cause`. */
+export class KeyStoreError extends HearthCryptoError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message);
+    if (options?.cause !== undefined) this.cause = options.cause;
+  }
+}

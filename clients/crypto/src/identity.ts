@@ -1,11 +1,11 @@
 /**
  * The long-term identity key: Ed25519, with its X25519 form for X3DH.
  *
- * X3DH §2.3 needs one key usable both for signatures and for Diffie-Hellman. Signal uses XEdDSA
- * over a Montgomery key; Hearth keeps an Ed25519 key (so the node can verify signatures with
- * plain libsodium) and derives the X25519 form with the birational map (RFC 7748 §4.1), exactly as
- * libsodium's `crypto_sign_ed25519_pk_to_curve25519` / `_sk_to_curve25519` do. See e2ee.md,
- * "Identity keys".
+ * X3DH uses the identity key both to sign (§2.2, Sig) and for Diffie-Hellman (§3.3, DH1 and
+ * DH2). Signal does this with XEdDSA over a Montgomery key; Hearth keeps an Ed25519 key (so the
+ * node can verify signatures with plain libsodium) and derives the X25519 form with the
+ * birational map (RFC 7748 §4.1), exactly as libsodium's `crypto_sign_ed25519_pk_to_curve25519`
+ * and `crypto_sign_ed25519_sk_to_curve25519` do. See e2ee.md, "Identity keys".
  */
 import { InvalidArgumentError } from './errors.js';
 import {

@@ -1,5 +1,5 @@
 /**
- * When to rotate signed prekeys and replenish one-time prekeys (X3DH §4.6 leaves the schedule
+ * When to rotate signed prekeys and replenish one-time prekeys (X3DH §3.2 leaves the schedule
  * to the application). Pure functions over timestamps and counts, so every client applies the
  * same policy and tests need no clock.
  */

@@ -1,5 +1,5 @@
 /**
- * Signed prekeys and one-time prekeys (X3DH §2.4, §3.1).
+ * Signed prekeys and one-time prekeys (X3DH §2.4, §3.2).
  *
  * The signed prekey signature is Ed25519 (RFC 8032, pure, no prehash) by the identity key over
  *
@@ -9,7 +9,13 @@
  * signs; the id binds the key to the number the bundle advertises. The node checks the same bytes
  * with PyNaCl: `VerifyKey(identity_key).verify(message, signature)`.
  */
-import { encodePublicKey, concatBytes, KEY_TYPE_X25519, uint32BigEndian, utf8 } from './encoding.js';
+import {
+  encodePublicKey,
+  concatBytes,
+  KEY_TYPE_X25519,
+  uint32BigEndian,
+  utf8,
+} from './encoding.js';
 import type { IdentityKeyPair } from './identity.js';
 import {
   ed25519Sign,

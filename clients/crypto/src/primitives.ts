@@ -33,9 +33,9 @@ export function x25519PublicKey(secretKey: Uint8Array): Uint8Array {
 }
 
 /**
- * X25519 (RFC 7748 §6.1). noble refuses low-order public keys (an all-zero shared secret), which
- * X3DH §4.7 / RFC 7748 §6.1 ask implementations to check; the refusal surfaces as an
- * AuthenticationError because such a key can only come from a malicious peer.
+ * X25519 (RFC 7748 §5). noble refuses low-order public keys (an all-zero shared secret, the
+ * check RFC 7748 §6.1 describes); the refusal surfaces as an AuthenticationError because such a
+ * key can only come from a malicious peer.
  */
 export function diffieHellman(secretKey: Uint8Array, publicKey: Uint8Array): Uint8Array {
   try {

@@ -29,9 +29,21 @@ export function checkNonNegativeInteger(name: string, value: unknown): number {
   return value;
 }
 
+export function checkString(name: string, value: unknown): string {
+  if (typeof value !== 'string') throw new InvalidArgumentError(`${name} must be a string`);
+  return value;
+}
+
 export function checkNonEmptyString(name: string, value: unknown): string {
   if (typeof value !== 'string' || value.length === 0) {
     throw new InvalidArgumentError(`${name} must be a non-empty string`);
   }
+  return value;
+}
+
+const isArray: (value: unknown) => boolean = Array.isArray;
+
+export function checkArray<T>(name: string, value: readonly T[]): readonly T[] {
+  if (!isArray(value)) throw new InvalidArgumentError(`${name} must be an array`);
   return value;
 }
