@@ -11,7 +11,7 @@
 # Settings: KAFKA_VERSION (default below), KAFKA_HEAP (default 512m), HEARTH_CACHE_DIR.
 set -euo pipefail
 SERVICE_NAME=kafka
-# shellcheck source=infra/services/lib.sh
+# shellcheck source=lib.sh source-path=SCRIPTDIR
 source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
 
 KAFKA_VERSION=${KAFKA_VERSION:-4.4.0}
@@ -98,6 +98,10 @@ transaction.state.log.replication.factor=1
 transaction.state.log.min.isr=1
 share.coordinator.state.topic.replication.factor=1
 share.coordinator.state.topic.min.isr=1
+# Few coordinator partitions: the first consumer group and idempotent producer are served in well
+# under a second instead of waiting for 50 partitions to be created and loaded.
+offsets.topic.num.partitions=1
+transaction.state.log.num.partitions=1
 # Tests start consumers right away; the default 3 s wait for more group members only slows them down.
 group.initial.rebalance.delay.ms=0
 EOF
@@ -116,9 +120,12 @@ EOF
 # First start only: stamp the log folder with a new cluster id, as `kafka-storage.sh format` does.
 format_storage() {
   [[ -f $DIR/data/meta.properties ]] && return 0
-  local cluster_id
-  cluster_id=$("${JAVA[@]}" kafka.tools.StorageTool random-uuid 2>>"$DIR/kafka.log") ||
-    die "could not generate a cluster id (log: $DIR/kafka.log)"
+  # A cluster id is 16 random bytes in unpadded base64url, as `kafka-storage.sh random-uuid` prints;
+  # like Kafka's generator, skip ids that begin with '-', which would read as a command-line option.
+  local cluster_id=-
+  while [[ $cluster_id == -* ]]; do
+    cluster_id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
+  done
   "${JAVA[@]}" kafka.tools.StorageTool format -t "$cluster_id" -c "$DIR/server.properties" \
     >>"$DIR/kafka.log" 2>&1 || die "formatting $DIR/data failed (log: $DIR/kafka.log)"
 }
@@ -158,21 +165,4 @@ stop() {
   stop_pidfile "$DIR/kafka.pid" 60
 }
 
-main() {
-  (($# >= 1)) || usage
-  local action=$1
-  case $action in
-  fetch) (($# == 1)) || usage ;;
-  start)
-    (($# == 3)) || usage
-    check_port "$3" 1
-    PORT=$3
-    ;;
-  stop) (($# >= 2 && $# <= 3)) || usage ;;
-  *) usage ;;
-  esac
-  [[ $action == fetch ]] || DIR=$(absolute_dir "$2")
-  "$action"
-}
-
-main "$@"
+dispatch 1 fetch "$@"

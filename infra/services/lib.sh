@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Helpers shared by the service scripts in this folder. Sourced, never run.
 #
 # Conventions every script follows:
@@ -99,9 +100,11 @@ apt_install() {
   fi
   log=$(mktemp)
   say "installing $* from Debian packages"
-  if ! { "${sudo[@]}" apt-get update -q &&
-    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -q --no-install-recommends "$@"; } \
-    >"$log" 2>&1; then
+  # Another apt run may hold the dpkg lock (a parallel install on the same machine): wait for it.
+  local wait=(-o DPkg::Lock::Timeout=600)
+  if ! { "${sudo[@]}" apt-get "${wait[@]}" update -q &&
+    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get "${wait[@]}" install -y -q \
+      --no-install-recommends "$@"; } >"$log" 2>&1; then
     tail -n 20 -- "$log" >&2
     rm -f -- "$log"
     die "apt-get install $* failed"
@@ -118,4 +121,30 @@ with_cache_lock() {
     flock 9
     "$@"
   ) 9>"$dir/.lock"
+}
+
+# dispatch SPARE_PORTS OTHER_ACTION ARGS...: check the arguments every script takes, set DIR and PORT,
+# and run the script's function of that name. The forms are `start DIR PORT`, `stop DIR [PORT]` and,
+# where the script has one, OTHER_ACTION alone (fetch or build, which need neither).
+# shellcheck disable=SC2034 # DIR and PORT are read by the sourcing script.
+dispatch() {
+  local spare=$1 other=$2
+  shift 2
+  local action=${1:-}
+  case $action in
+  start)
+    (($# == 3)) || usage
+    check_port "$3" "$spare"
+    PORT=$3
+    DIR=$(absolute_dir "$2")
+    ;;
+  stop)
+    (($# == 2 || $# == 3)) || usage
+    [[ -d $2 ]] || return 0
+    DIR=$(cd -- "$2" && pwd -P)
+    ;;
+  "$other") { [[ -n $other ]] && (($# == 1)); } || usage ;;
+  *) usage ;;
+  esac
+  "$action"
 }

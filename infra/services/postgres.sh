@@ -9,7 +9,7 @@
 # `hearth` are trusted on loopback: the cluster is reachable from this machine only.
 set -euo pipefail
 SERVICE_NAME=postgres
-# shellcheck source=infra/services/lib.sh
+# shellcheck source=lib.sh source-path=SCRIPTDIR
 source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
 
 usage() { die "usage: postgres.sh start DIR PORT | stop DIR"; }
@@ -42,9 +42,26 @@ pick_run_user() {
   local user=${HEARTH_PG_USER:-postgres}
   id -u "$user" >/dev/null 2>&1 || die "user $user does not exist (set HEARTH_PG_USER to another account)"
   RUN_AS=(runuser -u "$user" --)
+  open_path_for "$user"
   chown "$user:" "$DIR"
-  "${RUN_AS[@]}" test -w "$DIR" -a -x "$DIR" ||
-    die "user $user cannot reach $DIR (a parent folder is private); choose a folder such as /tmp/..."
+}
+
+# The server account must be able to pass through every folder above DIR. A private folder, such as
+# one from `mktemp -d`, gets search permission for others, which lets them open a known path but not
+# list its contents; a private home folder is left as it is and reported instead.
+open_path_for() {
+  local user=$1 folder=$DIR ancestors=() i
+  while [[ $folder != / ]]; do
+    folder=$(dirname -- "$folder")
+    ancestors=("$folder" "${ancestors[@]}")
+  done
+  for i in "${ancestors[@]}"; do
+    runuser -u "$user" -- test -x "$i" && continue
+    [[ $i != "$HOME" && $i != / ]] ||
+      die "user $user cannot enter $i, so it cannot reach $DIR; choose a folder outside it"
+    chmod o+x -- "$i"
+    say "let user $user pass through $i (search permission only)"
+  done
 }
 
 as_server_user() { "${RUN_AS[@]}" "$@"; }
@@ -60,7 +77,7 @@ init_cluster() {
   }
   echo "include 'hearth.conf'" >>"$DIR/data/postgresql.conf"
   cat >"$DIR/data/pg_hba.conf" <<'EOF'
-# Loopback only; the server listens on 127.0.0.1 and the socket lives in the private data folder.
+# Trusted without a password: the server listens on loopback only and serves this machine's tests.
 local all all            trust
 host  all all 127.0.0.1/32 trust
 EOF
@@ -122,20 +139,4 @@ stop() {
     die "server did not stop (log: $DIR/postgres.log)"
 }
 
-main() {
-  (($# >= 2)) || usage
-  local action=$1
-  case $action in
-  start)
-    (($# == 3)) || usage
-    check_port "$3"
-    PORT=$3
-    ;;
-  stop) (($# <= 3)) || usage ;;
-  *) usage ;;
-  esac
-  DIR=$(absolute_dir "$2")
-  "$action"
-}
-
-main "$@"
+dispatch 0 "" "$@"

@@ -8,7 +8,7 @@
 # DIR holds redis.conf, redis.pid, redis.log and the append-only file, so a restart keeps the data.
 set -euo pipefail
 SERVICE_NAME=redis
-# shellcheck source=infra/services/lib.sh
+# shellcheck source=lib.sh source-path=SCRIPTDIR
 source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
 
 usage() { die "usage: redis.sh start DIR PORT | stop DIR"; }
@@ -60,20 +60,4 @@ stop() {
   stop_pidfile "$DIR/redis.pid" 30
 }
 
-main() {
-  (($# >= 2)) || usage
-  local action=$1
-  case $action in
-  start)
-    (($# == 3)) || usage
-    check_port "$3"
-    PORT=$3
-    ;;
-  stop) (($# <= 3)) || usage ;;
-  *) usage ;;
-  esac
-  DIR=$(absolute_dir "$2")
-  "$action"
-}
-
-main "$@"
+dispatch 0 "" "$@"
