@@ -17,5 +17,9 @@ class EventLog(Protocol):
     def append(self, changes: Sequence[Change]) -> list[Recorded]: ...
 
 
+class LogReader(Protocol):
+    def read(self, after: int, limit: int = 500) -> list[Recorded]: ...
+
+
 class ReadYourWrites(Protocol):
     def wait_until(self, position: int, timeout: float = 5.0) -> bool: ...

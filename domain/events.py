@@ -58,6 +58,18 @@ class Envelope(BaseModel):
     def type(self) -> str:
         return self.event.type_name()
 
+    def to_wire(self) -> dict[str, Any]:
+        """The event's wire form (docs/protocol/events.md#envelope), as JSON-ready values."""
+        return {
+            "type": self.type,
+            "class_version": type(self.event).class_version,
+            "event_id": str(self.event_id),
+            "aggregate_id": str(self.aggregate_id),
+            "version": self.version,
+            "hlc": str(self.hlc),
+            "data": self.event.model_dump(mode="json"),
+        }
+
     @field_serializer("hlc")
     def _hlc_text(self, hlc: HLC) -> str:
         return str(hlc)

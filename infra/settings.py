@@ -23,7 +23,9 @@ PREFIX = "HEARTH_"
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix=PREFIX, extra="ignore", frozen=True)
 
-    data_dir: Path = Field(default=Path("data"), description="Where SQLite files and node keys live.")
+    data_dir: Path = Field(
+        default=Path("data"), description="Where SQLite files and node keys live."
+    )
     database_url: str | None = Field(
         default=None, description="postgresql://… to keep the log and read models in PostgreSQL."
     )
@@ -31,6 +33,18 @@ class Settings(BaseSettings):
     host: str = Field(default="127.0.0.1", description="Address the HTTP server binds.")
     port: int = Field(default=8080, ge=1, le=65535, description="Port the HTTP server binds.")
     environment: Literal["development", "production"] = "development"
+    heartbeat_seconds: float = Field(
+        default=30.0, gt=0, le=300, description="Gateway heartbeat interval; 2 missed close."
+    )
+    presence_grace_seconds: float = Field(
+        default=5.0, ge=0, le=600, description="How long a dropped user stays online."
+    )
+    gateway_max_replay: int = Field(
+        default=10_000, ge=0, description="Most log events a gateway resume replays."
+    )
+    gateway_buffer_frames: int = Field(
+        default=2000, ge=1, description="Frames buffered for a slow client before it is closed."
+    )
     access_token_minutes: int = Field(default=15, ge=1, le=60)
     refresh_token_days: int = Field(default=30, ge=1, le=365)
 
@@ -55,8 +69,14 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     known = {PREFIX + name.upper() for name in Settings.model_fields}
     unknown = sorted(key for key in env if key.startswith(PREFIX) and key not in known)
     if unknown:
-        raise ConfigurationError(f"unknown setting {unknown[0]} (known: {', '.join(sorted(known))})")
-    values = {name: env[PREFIX + name.upper()] for name in Settings.model_fields if PREFIX + name.upper() in env}
+        raise ConfigurationError(
+            f"unknown setting {unknown[0]} (known: {', '.join(sorted(known))})"
+        )
+    values = {
+        name: env[PREFIX + name.upper()]
+        for name in Settings.model_fields
+        if PREFIX + name.upper() in env
+    }
     try:
         return Settings(**values)  # type: ignore[arg-type]
     except ValidationError as error:

@@ -61,19 +61,8 @@ def _projections_rebuild(args: argparse.Namespace) -> int:
 
 
 def _event_line(recorded: Recorded) -> str:
-    envelope = recorded.envelope
     return json.dumps(
-        {
-            "position": recorded.position,
-            "type": envelope.type,
-            "class_version": type(envelope.event).class_version,
-            "aggregate_id": str(envelope.aggregate_id),
-            "version": envelope.version,
-            "event_id": str(envelope.event_id),
-            "hlc": str(envelope.hlc),
-            "data": envelope.event.model_dump(mode="json"),
-        },
-        ensure_ascii=False,
+        {"position": recorded.position, **recorded.envelope.to_wire()}, ensure_ascii=False
     )
 
 

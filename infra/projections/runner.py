@@ -42,6 +42,8 @@ class ProjectionRunner:
         self.store = store
         self.target = target
         self._reopen = reopen
+        self.listeners: list[Callable[[list[Recorded]], None]] = []
+        """Called on the runner's thread with each batch once it is committed (e.g. fan-out)."""
         self._position = target.position()
         self._progress = threading.Condition()
         self._stop = threading.Event()
@@ -90,14 +92,20 @@ class ProjectionRunner:
             # event that fails and the report names it.
             for recorded in batch:
                 self.target.apply_batch([recorded])
-                self._advance(recorded.position)
-        self._advance(batch[-1].position)
+                self._advance([recorded])
+            return len(batch)
+        self._advance(batch)
         return len(batch)
 
-    def _advance(self, position: int) -> None:
+    def _advance(self, applied: list[Recorded]) -> None:
         with self._progress:
-            self._position = position
+            self._position = applied[-1].position
             self._progress.notify_all()
+        for listener in self.listeners:
+            try:
+                listener(applied)
+            except Exception:  # a listener's failure must not stop the projection
+                log.exception("listener of projection %s failed", self.target.name)
 
     def _run(self) -> None:
         while not self._stop.is_set():

@@ -176,6 +176,24 @@ class SqlChatViewReader:
         )
         return [UUID(row["id"]) for row in rows]
 
+    def memberships_of(self, user_id: UUID) -> list[tuple[UUID, str]]:
+        """(server, role) for every server the user belongs to."""
+        rows = self._all(
+            lambda t: f"SELECT server_id, role FROM {t['members']} WHERE user_id = ?",
+            (str(user_id),),
+        )
+        return [(UUID(row["server_id"]), str(row["role"])) for row in rows]
+
+    def dm_channels_of(self, user_id: UUID) -> list[UUID]:
+        rows = self._all(
+            lambda t: (
+                f"SELECT id FROM {t['channels']} WHERE kind = 'dm' AND deleted = 0"
+                " AND (dm_a = ? OR dm_b = ?)"
+            ),
+            (str(user_id), str(user_id)),
+        )
+        return [UUID(row["id"]) for row in rows]
+
     def user(self, user_id: UUID) -> UserView | None:
         rows = self._all(lambda t: f"SELECT * FROM {t['users']} WHERE id = ?", (str(user_id),))
         if not rows:

@@ -25,6 +25,8 @@ def create_statements(generation: int) -> list[str]:
         " topic TEXT NOT NULL, dm_a TEXT, dm_b TEXT, deleted INTEGER NOT NULL DEFAULT 0,"
         " created_hlc TEXT NOT NULL)",
         f"CREATE INDEX IF NOT EXISTS {t['channels']}_server ON {t['channels']} (server_id)",
+        f"CREATE INDEX IF NOT EXISTS {t['channels']}_dm_a ON {t['channels']} (dm_a)",
+        f"CREATE INDEX IF NOT EXISTS {t['channels']}_dm_b ON {t['channels']} (dm_b)",
         f"CREATE TABLE IF NOT EXISTS {t['members']} ("
         "id TEXT PRIMARY KEY, server_id TEXT NOT NULL, user_id TEXT NOT NULL,"
         " role TEXT NOT NULL, joined_hlc TEXT NOT NULL)",
