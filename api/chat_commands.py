@@ -7,6 +7,7 @@ domain rules must hold against what is actually in the log.
 
 from __future__ import annotations
 
+import random
 import time
 import uuid
 from collections.abc import Callable
@@ -15,23 +16,26 @@ from uuid import UUID
 
 from api.ports import EventLog
 from domain import aggregates as ag
-from domain import channel, membership, message, server, user
+from domain import channel, invite, membership, message, server, user
 from domain.aggregates import Change
 from domain.channel import ChannelKind
 from domain.errors import Conflict, NotFound
 from domain.events import Recorded
 from domain.ids import dm_channel_id, membership_id
+from domain.message import MessageBody
 
 T = TypeVar("T")
-RETRIES = 3
+RETRIES = 8
 
 
 def _retry_on_conflict(action: Callable[[], T]) -> T:
-    for _ in range(RETRIES - 1):
+    """Run ``action``; on a concurrent change, wait a random few milliseconds (so racing
+    writers spread out) and decide again from fresh state."""
+    for attempt in range(RETRIES - 1):
         try:
             return action()
         except Conflict:
-            continue
+            time.sleep(random.uniform(0, 0.002 * 2**attempt))
     return action()
 
 
@@ -76,15 +80,53 @@ class ChatCommands:
         ]
         return server_id, self.log.append(changes)[-1]
 
-    def join_server(self, actor: UUID, server_id: UUID) -> Recorded:
-        if self.log.load(ag.SERVER, server_id).state is None:
-            raise NotFound("server not found")
+    def create_invite(
+        self, actor: UUID, server_id: UUID, max_uses: int | None, max_age_seconds: int | None
+    ) -> tuple[str, Recorded]:
+        code = invite.new_code()
+        events = invite.create(
+            self.membership_of(server_id, actor),
+            server_id,
+            code,
+            now_ms(),
+            max_uses,
+            max_age_seconds,
+        )
+        return code, self.log.append([Change(invite.invite_id(code), 0, events)])[-1]
 
-        def attempt() -> Recorded:
+    def join_by_invite(self, actor: UUID, code: str) -> tuple[UUID, Recorded]:
+        """Join the invite's server; the use and the membership are appended together."""
+
+        def attempt() -> tuple[UUID, Recorded]:
+            invite_id = invite.invite_id(code)
+            loaded_invite = self.log.load(ag.INVITE, invite_id)
+            usable = invite.require_usable(loaded_invite.state, now_ms())
+            spent = invite.use(usable, actor)
+            server_id = usable.server_id
             member_id = membership_id(server_id, actor)
-            loaded = self.log.load(ag.MEMBERSHIP, member_id)
-            events = membership.join(loaded.state, server_id, actor, membership.Role.MEMBER)
-            return self.log.append([Change(member_id, loaded.version, events)])[-1]
+            member = self.log.load(ag.MEMBERSHIP, member_id)
+            joined = membership.join(member.state, server_id, actor, membership.Role.MEMBER)
+            changes = [Change(member_id, member.version, joined)]
+            if spent:
+                changes.append(Change(invite_id, loaded_invite.version, spent))
+            return server_id, self.log.append(changes)[0]
+
+        return _retry_on_conflict(attempt)
+
+    def invite(self, code: str) -> invite.Invite:
+        """A usable invite by its code (for a preview before joining)."""
+        return invite.require_usable(
+            self.log.load(ag.INVITE, invite.invite_id(code)).state, now_ms()
+        )
+
+    def revoke_invite(self, actor: UUID, server_id: UUID, code: str) -> Recorded:
+        def attempt() -> Recorded:
+            invite_id = invite.invite_id(code)
+            loaded = self.log.load(ag.INVITE, invite_id)
+            if loaded.state is not None and loaded.state.server_id != server_id:
+                raise NotFound("invite not found")
+            events = invite.revoke(loaded.state, self.membership_of(server_id, actor))
+            return self.log.append([Change(invite_id, loaded.version, events)])[-1]
 
         return _retry_on_conflict(attempt)
 
@@ -144,7 +186,7 @@ class ChatCommands:
         self,
         actor: UUID,
         channel_id: UUID,
-        content: str,
+        body: MessageBody,
         reply_to: UUID | None = None,
         ttl_seconds: int | None = None,
     ) -> tuple[UUID, Recorded]:
@@ -153,15 +195,15 @@ class ChatCommands:
         replied = self.log.load(ag.MESSAGE, reply_to).state if reply_to else None
         message_id = uuid.uuid4()
         events = message.post(
-            None, target, actor, member, content, replied, reply_to, now_ms(), ttl_seconds
+            None, target, actor, member, body, replied, reply_to, now_ms(), ttl_seconds
         )
         return message_id, self.log.append([Change(message_id, 0, events)])[-1]
 
-    def edit_message(self, actor: UUID, message_id: UUID, content: str) -> Recorded:
+    def edit_message(self, actor: UUID, message_id: UUID, body: MessageBody) -> Recorded:
         def attempt() -> Recorded:
             loaded = self.log.load(ag.MESSAGE, message_id)
             self._require_readable(actor, loaded.state)
-            events = message.edit(loaded.state, actor, content)
+            events = message.edit(loaded.state, actor, body)
             return self.log.append([Change(message_id, loaded.version, events)])[-1]
 
         return _retry_on_conflict(attempt)

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Literal, Self
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from domain.channel import ChannelKind
-from domain.message import MAX_TTL_SECONDS
+from domain.keys import MAX_KEY_TEXT
+from domain.message import (
+    MAX_CIPHERTEXT_TEXT,
+    MAX_TTL_SECONDS,
+    EncryptedBody,
+    InitialMessage,
+    MessageBody,
+)
 
 MAX_PAGE = 100
 
@@ -33,14 +41,42 @@ class UpdateChannel(_Body):
     topic: str | None = Field(default=None, max_length=10_000)
 
 
-class PostMessage(_Body):
-    content: str = Field(max_length=100_000)
+class EditMessage(_Body):
+    """Plaintext ``content``, or an encrypted message: the fields of e2ee.md's
+    EncryptedMessage JSON (``version``, ``ciphertext``, ``header``, ``initial``), so a client
+    can send ``encryptedMessageToJson``'s output as it is. Which of the two a channel takes
+    is a domain rule (``domain.message.requires_encryption``)."""
+
+    content: str | None = Field(default=None, max_length=100_000)
+    version: Literal[1] | None = None
+    ciphertext: str | None = Field(default=None, max_length=MAX_CIPHERTEXT_TEXT)
+    header: str | None = Field(default=None, max_length=MAX_KEY_TEXT)
+    initial: InitialMessage | None = None
+
+    @model_validator(mode="after")
+    def _content_or_ciphertext(self) -> Self:
+        encrypted = (self.version, self.ciphertext, self.header, self.initial) != (None,) * 4
+        if self.content is not None and encrypted:
+            raise ValueError("give content or an encrypted message, not both")
+        if self.content is None and (self.ciphertext is None or self.header is None):
+            raise ValueError("give content, or an encrypted message's ciphertext and header")
+        return self
+
+    def message_body(self) -> MessageBody:
+        if self.content is not None:
+            return self.content
+        fields = {"ciphertext": self.ciphertext, "header": self.header, "initial": self.initial}
+        return EncryptedBody.model_validate(fields)
+
+
+class PostMessage(EditMessage):
     reply_to: UUID | None = None
     ttl_seconds: int | None = Field(default=None, ge=1, le=MAX_TTL_SECONDS)
 
 
-class EditMessage(_Body):
-    content: str = Field(max_length=100_000)
+class CreateInvite(_Body):
+    max_uses: int | None = Field(default=None, ge=1, le=1000)
+    max_age_seconds: int | None = Field(default=7 * 24 * 3600, ge=60, le=30 * 24 * 3600)
 
 
 class OpenDm(_Body):

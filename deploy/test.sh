@@ -6,8 +6,12 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/python-env.sh"
 cd "$ROOT"
 step() { printf '\n==> %s\n' "$*"; }
 
-step "Python environment (uv.lock)"
+step "Python environment (uv.lock), Node.js packages, Chromium"
 python_env
+if ! command -v chromium >/dev/null; then
+  # Debian's Chromium for the browser tests (Playwright cannot download its own browser here).
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
 
 step "ruff format --check / ruff check / mypy --strict"
 .venv/bin/ruff format --check .

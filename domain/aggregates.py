@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 from uuid import UUID
 
-from domain import channel, membership, message, server, user
+from domain import channel, invite, membership, message, server, user
 from domain.events import Event
 
 S = TypeVar("S")
@@ -47,3 +47,4 @@ SERVER: AggregateKind[server.Server] = AggregateKind("server", server.evolve)
 CHANNEL: AggregateKind[channel.Channel] = AggregateKind("channel", channel.evolve)
 MEMBERSHIP: AggregateKind[membership.Membership] = AggregateKind("membership", membership.evolve)
 MESSAGE: AggregateKind[message.Message] = AggregateKind("message", message.evolve)
+INVITE: AggregateKind[invite.Invite] = AggregateKind("invite", invite.evolve)

@@ -5,23 +5,67 @@ a channel never loads or locks anything that grows with the channel's history.
 Content is sealed with the message's own data key: deleting the message, or its
 TTL running out, destroys that key, and with it every version of the text, while
 the tombstone and the history of what happened stay in the log.
+
+A message says what it says in one of two ways. In a server's channels it is plaintext
+``content``. In a DM (and later in encrypted private channels) it is an end-to-end
+encrypted message (docs/protocol/e2ee.md, "Encrypted message"): ``ciphertext``, the Double
+Ratchet ``header`` and, until the recipient has answered, the X3DH ``initial`` message. The
+node checks their encoding and size only; it cannot read them, and refuses plaintext there.
+They are sealed like content, so deleting the message shreds them too.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import ClassVar
+from typing import Any, ClassVar
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
-from domain.channel import Channel
+from domain import base64url
+from domain.channel import Channel, ChannelKind
 from domain.errors import AlreadyExists, Forbidden, InvalidCommand, NotFound
 from domain.events import Event, catalogue
+from domain.keys import IDENTITY_KEY_BYTES, MAX_KEY_TEXT, MAX_PREKEY_ID, PREKEY_BYTES
 from domain.membership import Membership
 from domain.text import message_body
 
 MAX_TTL_SECONDS = 30 * 24 * 3600
+HEADER_BYTES = 41
+"""The Double Ratchet header: version, ratchet key, ``pn``, ``n`` (e2ee.md, "Limits")."""
+MIN_CIPHERTEXT_BYTES = 16
+"""An AEAD output is at least its Poly1305 tag."""
+MAX_CIPHERTEXT_BYTES = 64 * 1024
+"""The node cannot apply the 4000-character rule inside ciphertext; this bounds it instead,
+with room for a 4000-character text in UTF-8 (at most 16 000 bytes) and client framing."""
+MAX_CIPHERTEXT_TEXT = 2 * MAX_CIPHERTEXT_BYTES
+"""An outer bound on the base64url text, for request parsing; the byte size is the rule."""
+_SEALED_BODY = frozenset({"content", "ciphertext", "header", "initial"})
+
+
+class InitialMessage(BaseModel):
+    """The X3DH initial message (X3DH §3.3): what the recipient needs besides its own keys."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    identity_key: str = Field(max_length=MAX_KEY_TEXT)
+    ephemeral_key: str = Field(max_length=MAX_KEY_TEXT)
+    signed_prekey_id: int = Field(ge=0, le=MAX_PREKEY_ID)
+    one_time_prekey_id: int | None = Field(ge=0, le=MAX_PREKEY_ID)
+
+
+class EncryptedBody(BaseModel):
+    """An end-to-end encrypted message as the node stores and relays it, base64url."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    ciphertext: str = Field(max_length=MAX_CIPHERTEXT_TEXT)
+    header: str = Field(max_length=MAX_KEY_TEXT)
+    initial: InitialMessage | None = None
+
+
+MessageBody = str | EncryptedBody
+"""Plaintext content, or an encrypted message."""
 
 
 class DeletionReason(StrEnum):
@@ -31,20 +75,32 @@ class DeletionReason(StrEnum):
 
 @catalogue.register
 class MessagePosted(Event):
-    sealed_fields: ClassVar[frozenset[str]] = frozenset({"content"})
+    """``content`` for plaintext; ``ciphertext``, ``header`` and ``initial`` for an encrypted
+    message. The encrypted fields were added with defaults, so version-1 payloads written
+    before them read unchanged and ``class_version`` stays 1."""
+
+    sealed_fields: ClassVar[frozenset[str]] = _SEALED_BODY
 
     channel_id: UUID
     author_id: UUID
     content: str | None
     reply_to: UUID | None = None
     expires_at_ms: int | None = None
+    ciphertext: str | None = None
+    header: str | None = None
+    initial: InitialMessage | None = None
 
 
 @catalogue.register
 class MessageEdited(Event):
-    sealed_fields: ClassVar[frozenset[str]] = frozenset({"content"})
+    """The new version, in the same form as the post: plaintext or encrypted."""
+
+    sealed_fields: ClassVar[frozenset[str]] = _SEALED_BODY
 
     content: str | None
+    ciphertext: str | None = None
+    header: str | None = None
+    initial: InitialMessage | None = None
 
 
 @catalogue.register
@@ -60,8 +116,42 @@ class Message(BaseModel):
     channel_id: UUID
     author_id: UUID
     expires_at_ms: int | None
+    encrypted: bool = False
     edits: int = 0
     deleted: bool = False
+
+
+def requires_encryption(channel: Channel) -> bool:
+    """Whose messages the node must not be able to read: a DM's."""
+    return channel.kind is ChannelKind.DM
+
+
+def _body_fields(body: MessageBody, encrypted: bool) -> dict[str, Any]:
+    """The event fields for ``body``: plaintext where the node may read, ciphertext where not."""
+    if not isinstance(body, EncryptedBody):
+        if encrypted:
+            raise InvalidCommand(
+                "this conversation is end-to-end encrypted: send ciphertext and header, not content"
+            )
+        return {"content": message_body(body)}
+    if not encrypted:
+        raise InvalidCommand("this channel takes plaintext content, not ciphertext")
+    return {"content": None, **_checked(body).model_dump()}
+
+
+def _checked(body: EncryptedBody) -> EncryptedBody:
+    """Encoding and size only (e2ee.md, "Encodings" and "Limits"): the rest is the peer's."""
+    size = len(base64url.decode("ciphertext", body.ciphertext))
+    if not MIN_CIPHERTEXT_BYTES <= size <= MAX_CIPHERTEXT_BYTES:
+        raise InvalidCommand(
+            f"ciphertext must encode {MIN_CIPHERTEXT_BYTES} to {MAX_CIPHERTEXT_BYTES} bytes"
+        )
+    base64url.decode_sized("header", body.header, HEADER_BYTES)
+    if body.initial is not None:
+        initial = body.initial
+        base64url.decode_sized("initial.identity_key", initial.identity_key, IDENTITY_KEY_BYTES)
+        base64url.decode_sized("initial.ephemeral_key", initial.ephemeral_key, PREKEY_BYTES)
+    return body
 
 
 def post(
@@ -69,13 +159,14 @@ def post(
     channel: Channel | None,
     author_id: UUID,
     membership: Membership | None,
-    content: str,
+    body: MessageBody,
     reply_to: Message | None,
     reply_to_id: UUID | None,
     now_ms: int,
     ttl_seconds: int | None = None,
 ) -> list[Event]:
-    """Post into a channel the author can read; a reply must point into the same channel."""
+    """Post into a channel the author can read; a reply must point into the same channel.
+    A DM takes only encrypted messages, every other channel only plaintext."""
     if state is not None:
         raise AlreadyExists("message already exists")
     if channel is None or not channel.readable_by(author_id, membership):
@@ -90,19 +181,20 @@ def post(
         MessagePosted(
             channel_id=channel.id,
             author_id=author_id,
-            content=message_body(content),
             reply_to=reply_to_id,
             expires_at_ms=None if ttl_seconds is None else now_ms + ttl_seconds * 1000,
+            **_body_fields(body, requires_encryption(channel)),
         )
     ]
 
 
-def edit(state: Message | None, actor_id: UUID, content: str) -> list[Event]:
-    """Only the author edits; every version stays in the history until deletion."""
+def edit(state: Message | None, actor_id: UUID, body: MessageBody) -> list[Event]:
+    """Only the author edits, in the form of the original post; every version stays in the
+    history until deletion."""
     message = _live(state)
     if message.author_id != actor_id:
         raise Forbidden("only the author can edit a message")
-    return [MessageEdited(content=message_body(content))]
+    return [MessageEdited(**_body_fields(body, message.encrypted))]
 
 
 def delete(state: Message | None, actor_id: UUID, actor: Membership | None) -> list[Event]:
@@ -136,6 +228,7 @@ def evolve(state: Message | None, event: Event, aggregate_id: UUID) -> Message:
                 channel_id=event.channel_id,
                 author_id=event.author_id,
                 expires_at_ms=event.expires_at_ms,
+                encrypted=event.ciphertext is not None,
             )
         case MessageEdited() if state is not None:
             return state.model_copy(update={"edits": state.edits + 1})

@@ -71,11 +71,11 @@ def require_live(state: User | None) -> User:
 def evolve(state: User | None, event: Event, aggregate_id: UUID) -> User:
     match event:
         case UserRegistered():
-            return User(
-                id=aggregate_id, username=event.username, display_name=event.display_name
-            )
+            return User(id=aggregate_id, username=event.username, display_name=event.display_name)
         case UserProfileUpdated() if state is not None:
             return state.model_copy(update={"display_name": event.display_name})
         case UserDeleted() if state is not None:
-            return state.model_copy(update={"deleted": True, "username": None, "display_name": None})
+            return state.model_copy(
+                update={"deleted": True, "username": None, "display_name": None}
+            )
     raise TypeError(f"User cannot apply {event.type_name()}")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import logging
 import os
 import pkgutil
 import sqlite3
@@ -19,27 +20,32 @@ from eventsourcing.persistence import ApplicationRecorder, PersistenceError
 from eventsourcing.postgres import PostgresDatastore
 
 import domain
-from api.accounts import Accounts
+from api.accounts import Accounts, SecondFactors
 from api.chat_commands import ChatCommands
+from api.key_directory import KeyDirectory
 from domain.events import catalogue
 from domain.hlc import HLC
-from infra.auth.credentials import CredentialStore, UsernameTaken
-from infra.auth.passwords import Argon2PasswordHasher
 from infra.auth.tokens import TokenService
+from infra.auth.wiring import build_auth
 from infra.errors import ConfigurationError, StorageUnavailable
 from infra.eventstore.clock import NodeClock
 from infra.eventstore.codec import EventCodec
 from infra.eventstore.keys import KeyStore
 from infra.eventstore.recorders import PostgresEventRecorder, SQLiteEventRecorder, sqlite_datastore
 from infra.eventstore.store import EventStore
+from infra.keydirectory.store import SqlKeyDirectoryStore
+from infra.projections.rebuild import rebuild
 from infra.projections.runner import ProjectionRunner
 from infra.projections.shredder import ShredderTarget
 from infra.projections.views import ViewTarget
 from infra.readmodels.chat_reader import SqlChatViewReader
 from infra.readmodels.chat_view import CHAT_VIEW
+from infra.readstate import SqlReadState
 from infra.settings import Settings
 from infra.sql import Database, PostgresDatabase, SQLiteDatabase
 from infra.sweeper import Sweeper
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -137,6 +143,9 @@ class Node:
     commands: ChatCommands
     accounts: Accounts
     tokens: TokenService
+    second_factors: SecondFactors
+    key_directory: KeyDirectory
+    read_state: SqlReadState
 
     def runners(self) -> list[ProjectionRunner]:
         return [self.chat_runner, self.shredder]
@@ -155,21 +164,35 @@ def build_node(settings: Settings, *, start: bool = True) -> Node:
     clock = NodeClock(settings.node_name, last_hlc(storage.recorder))
     store = EventStore(storage.recorder, storage.keys, EventCodec(catalogue), clock)
     chat_target = ViewTarget.open_live(storage.views, CHAT_VIEW)
+    if chat_target.stale:
+        log.warning("the chat view was built by another version; rebuilding it from the log")
+        chat_target = rebuild(store, storage.views, CHAT_VIEW)
     chat_target.drop_other_generations()
     chat_runner = ProjectionRunner(
         store, chat_target, reopen=lambda: ViewTarget.open_live(storage.views, CHAT_VIEW)
     )
-    shredder = ProjectionRunner(store, ShredderTarget(storage.keys, storage.views))
+    key_store = SqlKeyDirectoryStore(storage.accounts)
+    read_state = SqlReadState(storage.accounts)
+    erasers = (key_store.erase, read_state.forget)
+    shredder = ProjectionRunner(store, ShredderTarget(storage.keys, storage.views, erasers))
     reader = SqlChatViewReader(storage.views)
     commands = ChatCommands(store)
     sweeper = Sweeper(reader, commands, storage.checkpoint)
-    credentials = CredentialStore(storage.accounts)
-    tokens = TokenService(storage.accounts, settings.node_name, settings.access_token_minutes * 60)
-    accounts = Accounts(
-        credentials, Argon2PasswordHasher(), tokens, commands, settings.node_name, UsernameTaken
-    )
+    auth = build_auth(settings, storage.accounts, commands, store)
     node = Node(
-        settings, storage, store, chat_runner, shredder, sweeper, reader, commands, accounts, tokens
+        settings,
+        storage,
+        store,
+        chat_runner,
+        shredder,
+        sweeper,
+        reader,
+        commands,
+        auth.accounts,
+        auth.tokens,
+        auth.second_factors,
+        KeyDirectory(store, key_store),
+        read_state,
     )
     if start:
         for runner in node.runners():

@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -47,6 +48,23 @@ class Settings(BaseSettings):
     )
     access_token_minutes: int = Field(default=15, ge=1, le=60)
     refresh_token_days: int = Field(default=30, ge=1, le=365)
+    public_origin: str = Field(
+        default="http://localhost:8080",
+        description="The origin clients reach the node at; its host is the WebAuthn RP id.",
+    )
+    password_hash_time_cost: int = Field(default=2, ge=2, description="Argon2id t (OWASP >= 2).")
+    password_hash_memory_kib: int = Field(
+        default=19 * 1024, ge=19 * 1024, description="Argon2id m in KiB (OWASP >= 19 MiB)."
+    )
+    rate_limit_client_requests: int = Field(
+        default=30, ge=1, description="Login, register or 2FA requests per client per minute."
+    )
+    rate_limit_failures: int = Field(
+        default=10, ge=1, description="Failures per username (or user) before backoff starts."
+    )
+    rate_limit_failure_window_seconds: int = Field(default=900, ge=1)
+    rate_limit_first_lock_seconds: int = Field(default=30, ge=1)
+    rate_limit_max_lock_seconds: int = Field(default=900, ge=1, le=3600)
 
     @field_validator("database_url")
     @classmethod
@@ -54,6 +72,19 @@ class Settings(BaseSettings):
         if value is not None and not value.startswith(("postgresql://", "postgres://")):
             raise ValueError("must be a postgresql:// URL")
         return value
+
+    @field_validator("public_origin")
+    @classmethod
+    def _public_origin(cls, value: str) -> str:
+        """WebAuthn needs a secure context: https, or http on the loopback host only."""
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("must be an http(s) origin such as https://chat.example.org")
+        if parts.path not in ("", "/") or parts.query or parts.fragment:
+            raise ValueError("must be an origin, without a path")
+        if parts.scheme == "http" and parts.hostname != "localhost":
+            raise ValueError("must use https (plain http is allowed for localhost only)")
+        return f"{parts.scheme}://{parts.netloc}"
 
     @field_validator("node_name")
     @classmethod

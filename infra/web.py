@@ -14,7 +14,7 @@ from api.errors import install_error_handlers
 from api.gateway.frames import FrameBuilder
 from api.gateway.hub import Hub
 from api.gateway.session import GatewayContext, channels_for
-from api.routes import auth, chat, gateway, health
+from api.routes import auth, chat, gateway, health, invites, keys, reads
 from domain.events import Recorded
 from infra.bootstrap import Node
 
@@ -23,7 +23,9 @@ def _gateway(node: Node, loop: asyncio.AbstractEventLoop) -> GatewayContext:
     """The hub on this loop, fed with frames by the chat projection after each batch."""
     settings = node.settings
     hub = Hub(loop, settings.presence_grace_seconds)
-    builder = FrameBuilder(node.store, partial(channels_for, node.reader))
+    builder = FrameBuilder(
+        node.store, partial(channels_for, node.reader), node.reader.dm_partners_of
+    )
     hub.published = node.chat_runner.position
 
     def feed(batch: list[Recorded]) -> None:
@@ -54,7 +56,10 @@ def create_app(node: Node) -> FastAPI:
         commands=node.commands, reader=node.reader, projected=node.chat_runner, tokens=node.tokens
     )
     app.state.accounts = node.accounts
+    app.state.reads = node.read_state
+    app.state.second_factors = node.second_factors
+    app.state.key_directory = node.key_directory
     install_error_handlers(app)
-    for module in (health, auth, chat, gateway):
+    for module in (health, auth, chat, invites, reads, gateway, keys):
         app.include_router(module.router)
     return app

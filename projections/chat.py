@@ -1,4 +1,4 @@
-"""The chat view projection: servers, channels, members, users and messages.
+"""The chat view projection: servers, channels, members, users, messages and identity keys.
 
 Pure event handling: each event becomes calls on a ``ChatViewWriter``; the runner
 supplies one inside the transaction that also records the log position, so every
@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from domain.channel import ChannelCreated, ChannelDeleted, ChannelUpdated
 from domain.events import Envelope
+from domain.identity_keys import IdentityKeyPublished
 from domain.membership import MemberJoined, MemberLeft, MemberRoleChanged
 from domain.message import MessageDeleted, MessageEdited, MessagePosted
 from domain.server import ServerCreated, ServerRenamed
 from domain.user import UserDeleted, UserProfileUpdated, UserRegistered
+from projections.chat_models import VersionBody
 from projections.ports import ChatViewWriter
 
 NAME = "chat"
@@ -57,12 +59,25 @@ def apply(envelope: Envelope, view: ChatViewWriter) -> None:
                 aggregate_id,
                 event.channel_id,
                 event.author_id,
-                event.content,
+                _body(event),
                 event.reply_to,
                 event.expires_at_ms,
                 hlc,
             )
         case MessageEdited():
-            view.edit_message(aggregate_id, envelope.version, event.content, hlc)
+            view.edit_message(aggregate_id, envelope.version, _body(event), hlc)
         case MessageDeleted():
             view.delete_message(aggregate_id, hlc)
+        case IdentityKeyPublished():
+            view.set_identity_key(
+                event.user_id, event.identity_key, event.previous_identity_key, hlc
+            )
+
+
+def _body(event: MessagePosted | MessageEdited) -> VersionBody:
+    return VersionBody(
+        content=event.content,
+        ciphertext=event.ciphertext,
+        header=event.header,
+        initial=event.initial,
+    )

@@ -6,6 +6,8 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict
 
+from domain.message import InitialMessage
+
 
 class _Row(BaseModel):
     model_config = ConfigDict(frozen=True)
@@ -35,11 +37,25 @@ class MemberView(_Row):
     joined_hlc: str
 
 
+class VersionBody(_Row):
+    """What one version of a message says: plaintext ``content``, or an end-to-end encrypted
+    message (``ciphertext``, ``header``, ``initial``; docs/protocol/e2ee.md). All are null once
+    the message is deleted."""
+
+    content: str | None = None
+    ciphertext: str | None = None
+    header: str | None = None
+    initial: InitialMessage | None = None
+
+
 class MessageView(_Row):
     id: UUID
     channel_id: UUID
     author_id: UUID
     content: str | None
+    ciphertext: str | None
+    header: str | None
+    initial: InitialMessage | None
     reply_to: UUID | None
     hlc: str
     edited_hlc: str | None
@@ -50,6 +66,9 @@ class MessageView(_Row):
 class MessageVersionView(_Row):
     version: int
     content: str | None
+    ciphertext: str | None
+    header: str | None
+    initial: InitialMessage | None
     hlc: str
 
 
@@ -57,3 +76,13 @@ class UserView(_Row):
     id: UUID
     username: str | None
     display_name: str | None
+
+
+class IdentityKeyView(_Row):
+    """A user's current identity key, and the one it replaced: what their DM partners check
+    (docs/protocol/e2ee.md, "Identity key changes")."""
+
+    user_id: UUID
+    identity_key: str
+    previous_identity_key: str | None
+    published_hlc: str

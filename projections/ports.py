@@ -8,11 +8,13 @@ from uuid import UUID
 from domain.hlc import HLC
 from projections.chat_models import (
     ChannelView,
+    IdentityKeyView,
     MemberView,
     MessageVersionView,
     MessageView,
     ServerView,
     UserView,
+    VersionBody,
 )
 
 
@@ -49,15 +51,16 @@ class ChatViewWriter(Protocol):
         message_id: UUID,
         channel_id: UUID,
         author_id: UUID,
-        content: str | None,
+        body: VersionBody,
         reply_to: UUID | None,
         expires_at_ms: int | None,
         hlc: HLC,
     ) -> None: ...
-    def edit_message(
-        self, message_id: UUID, version: int, content: str | None, hlc: HLC
-    ) -> None: ...
+    def edit_message(self, message_id: UUID, version: int, body: VersionBody, hlc: HLC) -> None: ...
     def delete_message(self, message_id: UUID, hlc: HLC) -> None: ...
+    def set_identity_key(
+        self, user_id: UUID, identity_key: str, previous: str | None, hlc: HLC
+    ) -> None: ...
 
 
 class ChatViewReader(Protocol):
@@ -74,5 +77,7 @@ class ChatViewReader(Protocol):
     def history(self, message_id: UUID) -> list[MessageVersionView]: ...
     def expired_messages(self, now_ms: int, limit: int) -> list[UUID]: ...
     def user(self, user_id: UUID) -> UserView | None: ...
+    def identity_key(self, user_id: UUID) -> IdentityKeyView | None: ...
     def memberships_of(self, user_id: UUID) -> list[tuple[UUID, str]]: ...
     def dm_channels_of(self, user_id: UUID) -> list[UUID]: ...
+    def dm_partners_of(self, user_id: UUID) -> list[UUID]: ...

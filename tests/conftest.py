@@ -129,6 +129,15 @@ class Person:
     def delete(self, path: str):  # type: ignore[no-untyped-def]
         return self.client.delete(path, headers=self.headers)
 
+    def invite(self, server_id: str, **limits: object) -> str:
+        response = self.post(f"/api/v1/servers/{server_id}/invites", limits)
+        assert response.status_code == 201, response.text
+        code: str = response.json()["code"]
+        return code
+
+    def join(self, code: str):  # type: ignore[no-untyped-def]
+        return self.post(f"/api/v1/invites/{code}")
+
 
 @pytest.fixture
 def people(client: TestClient) -> dict[str, Person]:

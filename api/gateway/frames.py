@@ -18,6 +18,7 @@ from api.ports import EventLog
 from domain import aggregates as ag
 from domain.channel import ChannelCreated, ChannelDeleted, ChannelKind, ChannelUpdated
 from domain.events import Recorded
+from domain.identity_keys import IdentityKeyPublished
 from domain.membership import MemberJoined, MemberLeft, MemberRoleChanged, Role
 from domain.message import MessageDeleted, MessageEdited, MessagePosted
 from domain.server import ServerRenamed
@@ -50,6 +51,8 @@ class Frame:
     private: bool = False
     """A new channel readable by moderators only."""
     grant: Grant | None = None
+    to_users: tuple[UUID, ...] = ()
+    """Deliver straight to these users' connections (an identity key to DM partners)."""
     closes_channel: bool = False
     dm_members: tuple[UUID, UUID] | None = None
 
@@ -69,6 +72,7 @@ class FrameBuilder:
 
     log: EventLog
     channels_for: ChannelsFor
+    dm_partners: Callable[[UUID], list[UUID]]
     _cache: dict[UUID, UUID] = field(default_factory=dict)
 
     def build(self, batch: Sequence[Recorded]) -> list[Frame]:
@@ -116,6 +120,12 @@ class FrameBuilder:
                 context = {"server_id": str(aggregate_id)}
                 return Frame(
                     recorded.position, dispatch_text(recorded, context), server_id=aggregate_id
+                )
+            case IdentityKeyPublished():
+                return Frame(
+                    recorded.position,
+                    dispatch_text(recorded, {}),
+                    to_users=(event.user_id, *self.dm_partners(event.user_id)),
                 )
             case UserProfileUpdated() | UserDeleted():
                 return Frame(

@@ -70,6 +70,11 @@ class Hub:
             return "offline"
         return "idle" if user_id in self.idle else "online"
 
+    def present_in(self, server_id: UUID) -> dict[UUID, str]:
+        """Status of every member of the server who is not offline."""
+        users = {conn.user_id for conn in self.by_server.get(server_id, ())}
+        return {user: self.status(user) for user in users}
+
     def set_idle(self, conn: Connection, idle: bool) -> None:
         was = self.status(conn.user_id)
         (self.idle.add if idle else self.idle.discard)(conn.user_id)
@@ -127,6 +132,8 @@ class Hub:
 
     def recipients(self, frame: Frame) -> set[Connection]:
         """Who receives ``frame``, by the access they hold now (before the frame changes it)."""
+        if frame.to_users:
+            return self._union(self.by_user.get(u, set()) for u in frame.to_users)
         if frame.grant is not None:
             return self.by_server.get(frame.grant.server_id, set()) | self.by_user.get(
                 frame.grant.user_id, set()

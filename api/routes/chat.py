@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Response, status
 
 from api.deps import ApiContext, Context, CurrentUser
 from api.errors import ApiError
+from api.readback import member_server, projected
 from api.schemas import (
     MAX_PAGE,
     CreateChannel,
@@ -19,7 +20,6 @@ from api.schemas import (
     UpdateChannel,
 )
 from domain.errors import NotFound
-from domain.events import Recorded
 from projections.chat_models import (
     ChannelView,
     MemberView,
@@ -31,26 +31,11 @@ from projections.chat_models import (
 router = APIRouter(prefix="/api/v1")
 
 
-def _projected(ctx: ApiContext, recorded: Recorded | None) -> None:
-    """Read-your-writes: answer only once the chat view shows the write."""
-    if recorded is not None and not ctx.projected.wait_until(recorded.position):
-        raise ApiError(
-            503, "view_lagging", "the write is saved but not yet visible; retry the read"
-        )
-
-
-def _member_server(ctx: ApiContext, user: UUID, server_id: UUID) -> ServerView:
-    server = ctx.reader.server(server_id)
-    if server is None or not any(s.id == server_id for s in ctx.reader.servers_of(user)):
-        raise NotFound("server not found")
-    return server
-
-
 @router.post("/servers", status_code=status.HTTP_201_CREATED)
 def create_server(body: CreateServer, ctx: Context, user: CurrentUser) -> ServerView:
     server_id, recorded = ctx.commands.create_server(user, body.name)
-    _projected(ctx, recorded)
-    return _member_server(ctx, user, server_id)
+    projected(ctx, recorded)
+    return member_server(ctx, user, server_id)
 
 
 @router.get("/servers")
@@ -60,18 +45,12 @@ def list_servers(ctx: Context, user: CurrentUser) -> list[ServerView]:
 
 @router.get("/servers/{server_id}")
 def get_server(server_id: UUID, ctx: Context, user: CurrentUser) -> ServerView:
-    return _member_server(ctx, user, server_id)
-
-
-@router.post("/servers/{server_id}/members", status_code=status.HTTP_201_CREATED)
-def join_server(server_id: UUID, ctx: Context, user: CurrentUser) -> ServerView:
-    _projected(ctx, ctx.commands.join_server(user, server_id))
-    return _member_server(ctx, user, server_id)
+    return member_server(ctx, user, server_id)
 
 
 @router.delete("/servers/{server_id}/members/{member_id}", status_code=204)
 def remove_member(server_id: UUID, member_id: UUID, ctx: Context, user: CurrentUser) -> Response:
-    _projected(ctx, ctx.commands.leave_server(user, server_id, member_id))
+    projected(ctx, ctx.commands.leave_server(user, server_id, member_id))
     return Response(status_code=204)
 
 
@@ -83,13 +62,13 @@ def list_members(
     after: UUID | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[MemberView]:
-    _member_server(ctx, user, server_id)
+    member_server(ctx, user, server_id)
     return ctx.reader.members_of(server_id, after, limit)
 
 
 @router.get("/servers/{server_id}/channels")
 def list_channels(server_id: UUID, ctx: Context, user: CurrentUser) -> list[ChannelView]:
-    _member_server(ctx, user, server_id)
+    member_server(ctx, user, server_id)
     member = ctx.commands.membership_of(server_id, user)
     return ctx.reader.channels_of(server_id, include_private=bool(member and member.moderates))
 
@@ -101,7 +80,7 @@ def create_channel(
     channel_id, recorded = ctx.commands.create_channel(
         user, server_id, body.name, body.kind, body.topic
     )
-    _projected(ctx, recorded)
+    projected(ctx, recorded)
     return _channel_view(ctx, user, channel_id)
 
 
@@ -126,20 +105,20 @@ def get_channel(channel_id: UUID, ctx: Context, user: CurrentUser) -> ChannelVie
 def update_channel(
     channel_id: UUID, body: UpdateChannel, ctx: Context, user: CurrentUser
 ) -> ChannelView:
-    _projected(ctx, ctx.commands.update_channel(user, channel_id, body.name, body.topic))
+    projected(ctx, ctx.commands.update_channel(user, channel_id, body.name, body.topic))
     return _channel_view(ctx, user, channel_id)
 
 
 @router.delete("/channels/{channel_id}", status_code=204)
 def delete_channel(channel_id: UUID, ctx: Context, user: CurrentUser) -> Response:
-    _projected(ctx, ctx.commands.delete_channel(user, channel_id))
+    projected(ctx, ctx.commands.delete_channel(user, channel_id))
     return Response(status_code=204)
 
 
 @router.post("/dms", status_code=status.HTTP_200_OK)
 def open_dm(body: OpenDm, ctx: Context, user: CurrentUser) -> ChannelView:
     channel_id, recorded = ctx.commands.open_dm(user, body.user_id)
-    _projected(ctx, recorded)
+    projected(ctx, recorded)
     return _channel_view(ctx, user, channel_id)
 
 
@@ -148,9 +127,9 @@ def post_message(
     channel_id: UUID, body: PostMessage, ctx: Context, user: CurrentUser
 ) -> MessageView:
     message_id, recorded = ctx.commands.post_message(
-        user, channel_id, body.content, body.reply_to, body.ttl_seconds
+        user, channel_id, body.message_body(), body.reply_to, body.ttl_seconds
     )
-    _projected(ctx, recorded)
+    projected(ctx, recorded)
     return _message(ctx, message_id)
 
 
@@ -196,14 +175,14 @@ def edit_message(
     channel_id: UUID, message_id: UUID, body: EditMessage, ctx: Context, user: CurrentUser
 ) -> MessageView:
     _readable_message(ctx, user, channel_id, message_id)
-    _projected(ctx, ctx.commands.edit_message(user, message_id, body.content))
+    projected(ctx, ctx.commands.edit_message(user, message_id, body.message_body()))
     return _message(ctx, message_id)
 
 
 @router.delete("/channels/{channel_id}/messages/{message_id}", status_code=204)
 def delete_message(channel_id: UUID, message_id: UUID, ctx: Context, user: CurrentUser) -> Response:
     _readable_message(ctx, user, channel_id, message_id)
-    _projected(ctx, ctx.commands.delete_message(user, message_id))
+    projected(ctx, ctx.commands.delete_message(user, message_id))
     return Response(status_code=204)
 
 

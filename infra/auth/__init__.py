@@ -1,1 +1,2 @@
-"""Accounts: the erasable credential store, password hashing and access tokens."""
+"""Accounts' adapters: the erasable credential store (passwords, sessions, second factors),
+access tokens, the rate limiter, and the wiring of them into the account use cases."""

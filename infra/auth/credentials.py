@@ -1,53 +1,43 @@
-"""The credential store: secrets kept beside the log, never in it.
+"""Usernames and password hashes: the first factor, in the credential store.
 
-Password hashes (and later TOTP seeds, recovery codes and refresh-token hashes)
-must be erasable, and an append-only log cannot erase; so they live in ordinary
-tables whose rows are really deleted (SQLite ``secure_delete``; PostgreSQL VACUUM).
-The log records only that an account event happened.
+The username's skeleton (``domain.usernames.skeleton``) is unique beside the name
+itself, so two accounts can never read alike. Deleting an account erases every
+credential row of the user at once (``infra.auth.schema.erase_user``).
 """
 
 from __future__ import annotations
 
+import sqlite3
 from uuid import UUID
 
+import psycopg
+
+from domain.errors import AlreadyExists
+from domain.usernames import skeleton
+from infra.auth.schema import create_tables, erase_user
 from infra.sql import Database
-
-STATEMENTS = (
-    "CREATE TABLE IF NOT EXISTS auth_credentials ("
-    "user_id TEXT PRIMARY KEY, username_key TEXT NOT NULL UNIQUE, password_hash TEXT NOT NULL)",
-    "CREATE TABLE IF NOT EXISTS auth_signing_keys ("
-    "kid TEXT PRIMARY KEY, private_key TEXT NOT NULL, created_ms BIGINT NOT NULL)",
-)
-
-
-class UsernameTaken(Exception):
-    pass
 
 
 class CredentialStore:
     def __init__(self, db: Database) -> None:
         self.db = db
-        with db.write() as cursor:
-            for statement in STATEMENTS:
-                cursor.execute(statement)
+        create_tables(db)
 
     def claim(self, user_id: UUID, username_key: str, password_hash: str) -> None:
-        with self.db.write() as cursor:
-            cursor.execute(
-                "SELECT 1 AS taken FROM auth_credentials WHERE username_key = ?", (username_key,)
-            )
-            if cursor.fetchone() is not None:
-                raise UsernameTaken(username_key)
-            cursor.execute(
-                "INSERT INTO auth_credentials (user_id, username_key, password_hash) VALUES (?, ?, ?)",
-                (str(user_id), username_key, password_hash),
-            )
-
-    def release(self, user_id: UUID) -> None:
-        with self.db.write() as cursor:
-            cursor.execute("DELETE FROM auth_credentials WHERE user_id = ?", (str(user_id),))
+        """Take the username for a new user; AlreadyExists if it (or a look-alike) is taken."""
+        try:
+            with self.db.write() as cursor:
+                cursor.execute(
+                    "INSERT INTO auth_credentials"
+                    " (user_id, username_key, username_skeleton, password_hash)"
+                    " VALUES (?, ?, ?, ?)",
+                    (str(user_id), username_key, skeleton(username_key), password_hash),
+                )
+        except (sqlite3.IntegrityError, psycopg.IntegrityError):
+            raise AlreadyExists("that username is taken") from None
 
     def find(self, username_key: str) -> tuple[UUID, str] | None:
+        """The user id and password hash for a username."""
         with self.db.read() as cursor:
             cursor.execute(
                 "SELECT user_id, password_hash FROM auth_credentials WHERE username_key = ?",
@@ -56,9 +46,29 @@ class CredentialStore:
             row = cursor.fetchone()
         return None if row is None else (UUID(row["user_id"]), row["password_hash"])
 
+    def username(self, user_id: UUID) -> str | None:
+        with self.db.read() as cursor:
+            cursor.execute(
+                "SELECT username_key FROM auth_credentials WHERE user_id = ?", (str(user_id),)
+            )
+            row = cursor.fetchone()
+        return None if row is None else str(row["username_key"])
+
+    def password_hash(self, user_id: UUID) -> str | None:
+        with self.db.read() as cursor:
+            cursor.execute(
+                "SELECT password_hash FROM auth_credentials WHERE user_id = ?", (str(user_id),)
+            )
+            row = cursor.fetchone()
+        return None if row is None else str(row["password_hash"])
+
     def set_password_hash(self, user_id: UUID, password_hash: str) -> None:
         with self.db.write() as cursor:
             cursor.execute(
                 "UPDATE auth_credentials SET password_hash = ? WHERE user_id = ?",
                 (password_hash, str(user_id)),
             )
+
+    def erase(self, user_id: UUID) -> None:
+        """Forget the user entirely: password, sessions, second factors, challenges."""
+        erase_user(self.db, str(user_id))

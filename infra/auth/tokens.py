@@ -2,19 +2,26 @@
 
 The key id (``kid``) in each token's header names the signing key, so keys can
 rotate while tokens signed by the previous key stay valid until they expire. Only
-EdDSA is accepted: ``alg: none`` and algorithm-confusion tokens fail verification.
+EdDSA is accepted: ``alg: none`` and algorithm-confusion tokens fail verification
+(RFC 8725 §3.1: the verifier fixes the algorithm, never the token).
+
+Each token names its session (``sid``). A valid signature is not enough: the session
+must still be live, so logging out (or a detected refresh-token theft) ends the
+session's access tokens too, not only its refresh token.
 """
 
 from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Callable
 from uuid import UUID
 
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from api.deps import Caller
 from api.errors import ApiError
 from infra.sql import Database
 
@@ -28,9 +35,16 @@ def _unauthorized(message: str) -> ApiError:
 class TokenService:
     """Issues and verifies access tokens with keys kept in the credential database."""
 
-    def __init__(self, db: Database, issuer: str, lifetime_seconds: int) -> None:
+    def __init__(
+        self,
+        db: Database,
+        issuer: str,
+        lifetime_seconds: int,
+        session_live: Callable[[UUID], bool],
+    ) -> None:
         self.issuer = issuer
         self.lifetime_seconds = lifetime_seconds
+        self.session_live = session_live
         self._public: dict[str, Ed25519PublicKey] = {}
         self._kid, self._private = self._load_or_create(db)
 
@@ -62,10 +76,11 @@ class TokenService:
             raise ValueError("no signing key")
         return newest
 
-    def issue(self, user_id: UUID) -> str:
+    def issue(self, user_id: UUID, session_id: UUID) -> str:
         now = int(time.time())
         claims = {
             "sub": str(user_id),
+            "sid": str(session_id),
             "iss": self.issuer,
             "iat": now,
             "exp": now + self.lifetime_seconds,
@@ -74,6 +89,11 @@ class TokenService:
         return jwt.encode(claims, self._private, algorithm=ALGORITHM, headers={"kid": self._kid})
 
     def user_id(self, token: str) -> UUID:
+        """The user a valid access token names (the WebSocket handshake uses this too)."""
+        return self.caller(token).user_id
+
+    def caller(self, token: str) -> Caller:
+        """Who presents the token; ApiError(401) unless it is valid and its session live."""
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError:
@@ -87,10 +107,13 @@ class TokenService:
                 key,
                 algorithms=[ALGORITHM],
                 issuer=self.issuer,
-                options={"require": ["exp", "iat", "sub", "iss"]},
+                options={"require": ["exp", "iat", "sub", "sid", "iss"]},
             )
-            return UUID(claims["sub"])
+            caller = Caller(UUID(claims["sub"]), UUID(claims["sid"]))
         except jwt.ExpiredSignatureError:
             raise _unauthorized("access token expired") from None
-        except (jwt.PyJWTError, ValueError):
+        except (jwt.PyJWTError, ValueError, TypeError):
             raise _unauthorized("invalid access token") from None
+        if not self.session_live(caller.session_id):
+            raise _unauthorized("session ended")
+        return caller

@@ -66,14 +66,17 @@ class EventCodec:
 
     def decode(self, stored: StoredEvent, keys: Mapping[UUID, bytes]) -> Envelope:
         event_type = self.catalogue.resolve(stored.topic)
-        aggregate_id = UUID(str(stored.originator_id))
-        state = json.loads(stored.state)
+        originator = stored.originator_id
+        aggregate_id = originator if isinstance(originator, UUID) else UUID(originator)
+        state = json.loads(stored.state.decode())
         fields: dict[str, Any] = dict(state["data"])
         if "sealed" in state:
             key = keys.get(aggregate_id)
             fields.update(self._unseal(state["sealed"], key, aggregate_id, stored))
         fields = upcast(event_type, int(state.get("class_version", 1)), fields)
-        return Envelope(
+        # The envelope's parts come from our own log and are typed here, so the envelope is
+        # built without validation (the event itself is validated: it may need upcasting).
+        return Envelope.model_construct(
             event_id=UUID(state["event_id"]),
             aggregate_id=aggregate_id,
             version=stored.originator_version,

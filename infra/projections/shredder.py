@@ -7,23 +7,32 @@ message readable: the shredder resumes from its position and finishes the job.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from uuid import UUID
+
 from domain.events import Recorded
+from domain.invite import InviteRevoked
 from domain.message import MessageDeleted
 from domain.user import UserDeleted
 from infra.eventstore.keys import KeyStore
 from infra.projections.views import ensure_meta, record_failure
 from infra.sql import Database
 
-SHREDDING_EVENTS = (MessageDeleted, UserDeleted)
+SHREDDING_EVENTS = (MessageDeleted, UserDeleted, InviteRevoked)
 
 
 class ShredderTarget:
     name = "shredder"
 
-    def __init__(self, keys: KeyStore, status: Database) -> None:
-        """``status`` is the database where projection failures are reported."""
+    def __init__(
+        self, keys: KeyStore, status: Database, erasers: Sequence[Callable[[UUID], None]] = ()
+    ) -> None:
+        """``status`` is where failures are reported; each of ``erasers`` forgets a deleted
+        user's rows outside the log (published keys, read markers). Erasing is idempotent, so
+        a crash before the position is saved only repeats it."""
         self.keys = keys
         self.status = status
+        self.erasers = erasers
         ensure_meta(status)
         with status.write() as cursor:
             cursor.execute("DELETE FROM projection_failures WHERE name = ?", (self.name,))
@@ -35,6 +44,10 @@ class ShredderTarget:
         doomed = [
             r.envelope.aggregate_id for r in batch if isinstance(r.envelope.event, SHREDDING_EVENTS)
         ]
+        for recorded in batch:
+            if isinstance(recorded.envelope.event, UserDeleted):
+                for erase in self.erasers:
+                    erase(recorded.envelope.aggregate_id)
         self.keys.shred(doomed, batch[-1].position)
 
     def record_failure(self, position: int, error: str) -> None:

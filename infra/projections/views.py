@@ -25,7 +25,27 @@ META_STATEMENTS = (
     " PRIMARY KEY (name, generation))",
     "CREATE TABLE IF NOT EXISTS projection_failures ("
     "name TEXT PRIMARY KEY, position BIGINT NOT NULL, error TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS projection_versions ("
+    "name TEXT NOT NULL, generation INTEGER NOT NULL, version INTEGER NOT NULL,"
+    " PRIMARY KEY (name, generation))",
 )
+
+
+def _record_version(cursor: Cursor, spec: ViewSpec, generation: int) -> None:
+    cursor.execute(
+        "INSERT INTO projection_versions (name, generation, version) VALUES (?, ?, ?)"
+        " ON CONFLICT (name, generation) DO UPDATE SET version = excluded.version",
+        (spec.name, generation, spec.version),
+    )
+
+
+def _built_version(cursor: Cursor, name: str, generation: int) -> int | None:
+    cursor.execute(
+        "SELECT version FROM projection_versions WHERE name = ? AND generation = ?",
+        (name, generation),
+    )
+    row = cursor.fetchone()
+    return None if row is None else int(row["version"])
 
 
 class GenerationChanged(Exception):
@@ -41,6 +61,9 @@ class ViewSpec:
     writer: Callable[[Cursor, int], Any]
     create_statements: Callable[[int], list[str]]
     drop_statements: Callable[[int], list[str]]
+    version: int = 1
+    """Bumped whenever the tables change shape: a generation built by another version is
+    rebuilt (``ViewTarget.stale``) rather than written with the wrong columns."""
 
 
 def ensure_meta(db: Database) -> None:
@@ -99,6 +122,8 @@ class ViewTarget:
         self.generation = generation
         self.live = live
         self.name = spec.name
+        self.stale = False
+        """The live tables were built by another version of the view: rebuild before use."""
 
     @classmethod
     def open_live(cls, db: Database, spec: ViewSpec) -> ViewTarget:
@@ -112,6 +137,8 @@ class ViewTarget:
                     "INSERT INTO projection_generations (name, generation) VALUES (?, ?)",
                     (spec.name, generation),
                 )
+                _record_version(cursor, spec, generation)
+            stale = _built_version(cursor, spec.name, generation) != spec.version
             for statement in spec.create_statements(generation):
                 cursor.execute(statement)
             cursor.execute(
@@ -120,7 +147,9 @@ class ViewTarget:
                 (spec.name, generation),
             )
             cursor.execute("DELETE FROM projection_failures WHERE name = ?", (spec.name,))
-        return cls(db, spec, generation, live=True)
+        target = cls(db, spec, generation, live=True)
+        target.stale = stale
+        return target
 
     @classmethod
     def create_next(cls, db: Database, spec: ViewSpec) -> ViewTarget:
@@ -135,6 +164,7 @@ class ViewTarget:
             generation = max(live.generation, int(row["newest"] or 0)) + 1
             for statement in spec.drop_statements(generation) + spec.create_statements(generation):
                 cursor.execute(statement)
+            _record_version(cursor, spec, generation)
             set_position(cursor, spec.name, generation, 0)
         return cls(db, spec, generation, live=False)
 

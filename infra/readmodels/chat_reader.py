@@ -11,12 +11,14 @@ from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
 
+from domain.message import InitialMessage
 from infra.projections.views import live_generation
 from infra.readmodels.chat_tables import table_names
 from infra.sql import Cursor, Database
 from projections import chat
 from projections.chat_models import (
     ChannelView,
+    IdentityKeyView,
     MemberView,
     MessageVersionView,
     MessageView,
@@ -24,9 +26,22 @@ from projections.chat_models import (
     UserView,
 )
 
+_BODY_COLUMNS = "content, ciphertext, ratchet_header, x3dh_initial"
 _MESSAGE_COLUMNS = (
-    "id, channel_id, author_id, content, reply_to, hlc, edited_hlc, deleted_hlc, expires_at_ms"
+    f"id, channel_id, author_id, {_BODY_COLUMNS}, reply_to, hlc, edited_hlc, deleted_hlc,"
+    " expires_at_ms"
 )
+
+
+def _body(row: Any) -> dict[str, Any]:
+    """The ``VersionBody`` fields of a row holding ``_BODY_COLUMNS``."""
+    initial = row["x3dh_initial"]
+    return {
+        "content": row["content"],
+        "ciphertext": row["ciphertext"],
+        "header": row["ratchet_header"],
+        "initial": None if initial is None else InitialMessage.model_validate_json(initial),
+    }
 
 
 def _message(row: Any) -> MessageView:
@@ -34,7 +49,7 @@ def _message(row: Any) -> MessageView:
         id=row["id"],
         channel_id=row["channel_id"],
         author_id=row["author_id"],
-        content=row["content"],
+        **_body(row),
         reply_to=row["reply_to"],
         hlc=row["hlc"],
         edited_hlc=row["edited_hlc"],
@@ -156,15 +171,12 @@ class SqlChatViewReader:
     def history(self, message_id: UUID) -> list[MessageVersionView]:
         rows = self._all(
             lambda t: (
-                f"SELECT version, content, hlc FROM {t['versions']}"
+                f"SELECT version, {_BODY_COLUMNS}, hlc FROM {t['versions']}"
                 " WHERE message_id = ? ORDER BY version"
             ),
             (str(message_id),),
         )
-        return [
-            MessageVersionView(version=r["version"], content=r["content"], hlc=r["hlc"])
-            for r in rows
-        ]
+        return [MessageVersionView(version=r["version"], **_body(r), hlc=r["hlc"]) for r in rows]
 
     def expired_messages(self, now_ms: int, limit: int) -> list[UUID]:
         rows = self._all(
@@ -184,6 +196,17 @@ class SqlChatViewReader:
         )
         return [(UUID(row["server_id"]), str(row["role"])) for row in rows]
 
+    def dm_partners_of(self, user_id: UUID) -> list[UUID]:
+        rows = self._all(
+            lambda t: (
+                f"SELECT dm_a, dm_b FROM {t['channels']} WHERE kind = 'dm' AND deleted = 0"
+                " AND (dm_a = ? OR dm_b = ?)"
+            ),
+            (str(user_id), str(user_id)),
+        )
+        mine = str(user_id)
+        return [UUID(row["dm_b"] if row["dm_a"] == mine else row["dm_a"]) for row in rows]
+
     def dm_channels_of(self, user_id: UUID) -> list[UUID]:
         rows = self._all(
             lambda t: (
@@ -200,3 +223,17 @@ class SqlChatViewReader:
             return None
         row = rows[0]
         return UserView(id=row["id"], username=row["username"], display_name=row["display_name"])
+
+    def identity_key(self, user_id: UUID) -> IdentityKeyView | None:
+        rows = self._all(
+            lambda t: f"SELECT * FROM {t['identity_keys']} WHERE user_id = ?", (str(user_id),)
+        )
+        if not rows:
+            return None
+        row = rows[0]
+        return IdentityKeyView(
+            user_id=row["user_id"],
+            identity_key=row["identity_key"],
+            previous_identity_key=row["previous_identity_key"],
+            published_hlc=row["published_hlc"],
+        )

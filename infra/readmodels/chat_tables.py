@@ -7,8 +7,21 @@ def table_names(generation: int) -> dict[str, str]:
     prefix = f"chat_g{generation}_"
     return {
         name: prefix + name
-        for name in ("users", "servers", "channels", "members", "messages", "versions")
+        for name in (
+            "users",
+            "servers",
+            "channels",
+            "members",
+            "messages",
+            "versions",
+            "identity_keys",
+        )
     }
+
+
+_BODY_COLUMNS = "content TEXT, ciphertext TEXT, ratchet_header TEXT, x3dh_initial TEXT"
+"""A message version's body (``VersionBody``); ``x3dh_initial`` holds the initial message as
+JSON. Ciphertext is never indexed: it means nothing to the node."""
 
 
 def create_statements(generation: int) -> list[str]:
@@ -34,7 +47,7 @@ def create_statements(generation: int) -> list[str]:
         f" ON {t['members']} (server_id, user_id)",
         f"CREATE INDEX IF NOT EXISTS {t['members']}_user ON {t['members']} (user_id)",
         f"CREATE TABLE IF NOT EXISTS {t['messages']} ("
-        "id TEXT PRIMARY KEY, channel_id TEXT NOT NULL, author_id TEXT NOT NULL, content TEXT,"
+        f"id TEXT PRIMARY KEY, channel_id TEXT NOT NULL, author_id TEXT NOT NULL, {_BODY_COLUMNS},"
         " reply_to TEXT, hlc TEXT NOT NULL, edited_hlc TEXT, deleted_hlc TEXT,"
         " expires_at_ms BIGINT)",
         f"CREATE INDEX IF NOT EXISTS {t['messages']}_channel_hlc"
@@ -42,8 +55,11 @@ def create_statements(generation: int) -> list[str]:
         f"CREATE INDEX IF NOT EXISTS {t['messages']}_expiry ON {t['messages']} (expires_at_ms)"
         " WHERE expires_at_ms IS NOT NULL AND deleted_hlc IS NULL",
         f"CREATE TABLE IF NOT EXISTS {t['versions']} ("
-        "message_id TEXT NOT NULL, version INTEGER NOT NULL, content TEXT, hlc TEXT NOT NULL,"
-        " PRIMARY KEY (message_id, version))",
+        f"message_id TEXT NOT NULL, version INTEGER NOT NULL, {_BODY_COLUMNS},"
+        " hlc TEXT NOT NULL, PRIMARY KEY (message_id, version))",
+        f"CREATE TABLE IF NOT EXISTS {t['identity_keys']} ("
+        "user_id TEXT PRIMARY KEY, identity_key TEXT NOT NULL, previous_identity_key TEXT,"
+        " published_hlc TEXT NOT NULL)",
     ]
 
 

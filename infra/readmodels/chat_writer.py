@@ -1,7 +1,8 @@
 """SQL implementation of the chat view writer, used inside a projection transaction.
 
-Deleting a message clears its text from the message row and from every version in
-its edit history; on SQLite ``secure_delete`` zeroes the old bytes in place.
+Deleting a message clears its text (or its ciphertext) from the message row and from
+every version in its edit history; on SQLite ``secure_delete`` zeroes the old bytes in
+place.
 """
 
 from __future__ import annotations
@@ -11,10 +12,17 @@ from uuid import UUID
 from domain.hlc import HLC
 from infra.readmodels.chat_tables import table_names
 from infra.sql import Cursor
+from projections.chat_models import VersionBody
 
 
 def _text(value: UUID | None) -> str | None:
     return None if value is None else str(value)
+
+
+def _body_values(body: VersionBody) -> tuple[str | None, str | None, str | None, str | None]:
+    """The body columns: content, ciphertext, ratchet_header, x3dh_initial (as JSON)."""
+    initial = None if body.initial is None else body.initial.model_dump_json()
+    return body.content, body.ciphertext, body.header, initial
 
 
 class SqlChatViewWriter:
@@ -36,6 +44,9 @@ class SqlChatViewWriter:
             f"UPDATE {self.t['users']} SET username = NULL, display_name = NULL, deleted = 1"
             " WHERE id = ?",
             (str(user_id),),
+        )
+        self.cursor.execute(
+            f"DELETE FROM {self.t['identity_keys']} WHERE user_id = ?", (str(user_id),)
         )
 
     def add_server(
@@ -112,47 +123,60 @@ class SqlChatViewWriter:
         message_id: UUID,
         channel_id: UUID,
         author_id: UUID,
-        content: str | None,
+        body: VersionBody,
         reply_to: UUID | None,
         expires_at_ms: int | None,
         hlc: HLC,
     ) -> None:
         self.cursor.execute(
             f"INSERT INTO {self.t['messages']}"
-            " (id, channel_id, author_id, content, reply_to, hlc, expires_at_ms)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            " (id, channel_id, author_id, content, ciphertext, ratchet_header, x3dh_initial,"
+            " reply_to, hlc, expires_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 str(message_id),
                 str(channel_id),
                 str(author_id),
-                content,
+                *_body_values(body),
                 _text(reply_to),
                 str(hlc),
                 expires_at_ms,
             ),
         )
-        self.cursor.execute(
-            f"INSERT INTO {self.t['versions']} (message_id, version, content, hlc)"
-            " VALUES (?, 1, ?, ?)",
-            (str(message_id), content, str(hlc)),
-        )
+        self._add_version(message_id, 1, body, hlc)
 
-    def edit_message(self, message_id: UUID, version: int, content: str | None, hlc: HLC) -> None:
+    def edit_message(self, message_id: UUID, version: int, body: VersionBody, hlc: HLC) -> None:
         self.cursor.execute(
-            f"UPDATE {self.t['messages']} SET content = ?, edited_hlc = ? WHERE id = ?",
-            (content, str(hlc), str(message_id)),
+            f"UPDATE {self.t['messages']} SET content = ?, ciphertext = ?, ratchet_header = ?,"
+            " x3dh_initial = ?, edited_hlc = ? WHERE id = ?",
+            (*_body_values(body), str(hlc), str(message_id)),
         )
+        self._add_version(message_id, version, body, hlc)
+
+    def _add_version(self, message_id: UUID, version: int, body: VersionBody, hlc: HLC) -> None:
         self.cursor.execute(
-            f"INSERT INTO {self.t['versions']} (message_id, version, content, hlc)"
-            " VALUES (?, ?, ?, ?)",
-            (str(message_id), version, content, str(hlc)),
+            f"INSERT INTO {self.t['versions']} (message_id, version, content, ciphertext,"
+            " ratchet_header, x3dh_initial, hlc) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (str(message_id), version, *_body_values(body), str(hlc)),
         )
 
     def delete_message(self, message_id: UUID, hlc: HLC) -> None:
         self.cursor.execute(
-            f"UPDATE {self.t['messages']} SET content = NULL, deleted_hlc = ? WHERE id = ?",
+            f"UPDATE {self.t['messages']} SET content = NULL, ciphertext = NULL,"
+            " ratchet_header = NULL, x3dh_initial = NULL, deleted_hlc = ? WHERE id = ?",
             (str(hlc), str(message_id)),
         )
         self.cursor.execute(
             f"DELETE FROM {self.t['versions']} WHERE message_id = ?", (str(message_id),)
+        )
+
+    def set_identity_key(
+        self, user_id: UUID, identity_key: str, previous: str | None, hlc: HLC
+    ) -> None:
+        self.cursor.execute(
+            f"INSERT INTO {self.t['identity_keys']}"
+            " (user_id, identity_key, previous_identity_key, published_hlc) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (user_id) DO UPDATE SET identity_key = excluded.identity_key,"
+            " previous_identity_key = excluded.previous_identity_key,"
+            " published_hlc = excluded.published_hlc",
+            (str(user_id), identity_key, previous, str(hlc)),
         )

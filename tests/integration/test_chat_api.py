@@ -7,6 +7,7 @@ import uuid
 import pytest
 
 from tests.conftest import Person
+from tests.integration.e2ee_support import encrypted_message
 
 
 def make_server(owner: Person, name: str = "Fireside") -> dict[str, str]:
@@ -32,7 +33,7 @@ def test_server_lifecycle_members_and_channels(people: dict[str, Person]) -> Non
     server = make_server(alice)
     assert [s["id"] for s in alice.get("/api/v1/servers").json()] == [server["id"]]
     assert bob.get(f"/api/v1/servers/{server['id']}").status_code == 404
-    assert bob.post(f"/api/v1/servers/{server['id']}/members").status_code == 201
+    assert bob.join(alice.invite(server["id"])).status_code == 201
     members = alice.get(f"/api/v1/servers/{server['id']}/members").json()
     assert {(m["username"], m["role"]) for m in members} == {("alice", "owner"), ("bob", "member")}
     channels = bob.get(f"/api/v1/servers/{server['id']}/channels").json()
@@ -41,9 +42,13 @@ def test_server_lifecycle_members_and_channels(people: dict[str, Person]) -> Non
     staff = alice.post(
         f"/api/v1/servers/{server['id']}/channels", {"name": "staff", "kind": "private"}
     ).json()
-    assert [c["name"] for c in bob.get(f"/api/v1/servers/{server['id']}/channels").json()] == ["general"]
+    assert [c["name"] for c in bob.get(f"/api/v1/servers/{server['id']}/channels").json()] == [
+        "general"
+    ]
     assert bob.get(f"/api/v1/channels/{staff['id']}").status_code == 404
-    renamed = alice.patch(f"/api/v1/channels/{staff['id']}", {"name": "mods", "topic": "hush"}).json()
+    renamed = alice.patch(
+        f"/api/v1/channels/{staff['id']}", {"name": "mods", "topic": "hush"}
+    ).json()
     assert (renamed["name"], renamed["topic"]) == ("mods", "hush")
     assert alice.delete(f"/api/v1/channels/{staff['id']}").status_code == 204
     assert alice.get(f"/api/v1/channels/{staff['id']}").status_code == 404
@@ -55,12 +60,19 @@ def test_messages_edit_history_delete_and_replies(people: dict[str, Person]) -> 
     alice, bob, carol = people["alice"], people["bob"], people["carol"]
     server = make_server(alice)
     general = server["general_channel_id"]
-    bob.post(f"/api/v1/servers/{server['id']}/members")
+    bob.join(alice.invite(server["id"]))
     first = post(alice, general, "hello **world**")
     reply = post(bob, general, "hi!", reply_to=first["id"])
     assert reply["reply_to"] == first["id"]
-    assert bob.patch(f"/api/v1/channels/{general}/messages/{first['id']}", {"content": "x"}).status_code == 403
-    edited = alice.patch(f"/api/v1/channels/{general}/messages/{first['id']}", {"content": "hello all"}).json()
+    assert (
+        bob.patch(
+            f"/api/v1/channels/{general}/messages/{first['id']}", {"content": "x"}
+        ).status_code
+        == 403
+    )
+    edited = alice.patch(
+        f"/api/v1/channels/{general}/messages/{first['id']}", {"content": "hello all"}
+    ).json()
     assert edited["content"] == "hello all" and edited["edited_hlc"]
     history = bob.get(f"/api/v1/channels/{general}/messages/{first['id']}/history").json()
     assert [v["content"] for v in history] == ["hello **world**", "hello all"]
@@ -93,7 +105,8 @@ def test_dm_is_one_channel_for_the_pair(people: dict[str, Person]) -> None:
     first = alice.post("/api/v1/dms", {"user_id": str(bob.id)}).json()
     again = bob.post("/api/v1/dms", {"user_id": str(alice.id)}).json()
     assert first["id"] == again["id"] and first["kind"] == "dm"
-    post(bob, first["id"], "psst")
+    sealed = bob.post(f"/api/v1/channels/{first['id']}/messages", encrypted_message())
+    assert sealed.status_code == 201, sealed.text
     assert carol.get(f"/api/v1/channels/{first['id']}/messages").status_code == 404
     assert alice.post("/api/v1/dms", {"user_id": str(uuid.uuid4())}).status_code == 404
 
@@ -110,7 +123,9 @@ def test_dm_is_one_channel_for_the_pair(people: dict[str, Person]) -> None:
         ({"content": "hi", "ttl_seconds": 0}, "invalid_request"),
     ],
 )
-def test_bad_input_gets_the_json_error_body(people: dict[str, Person], body: dict[str, object], code: str) -> None:
+def test_bad_input_gets_the_json_error_body(
+    people: dict[str, Person], body: dict[str, object], code: str
+) -> None:
     alice = people["alice"]
     general = make_server(alice)["general_channel_id"]
     response = alice.post(f"/api/v1/channels/{general}/messages", body)
@@ -123,8 +138,26 @@ def test_bad_input_gets_the_json_error_body(people: dict[str, Person], body: dic
 def test_unknown_ids_and_missing_auth(people: dict[str, Person], client) -> None:  # type: ignore[no-untyped-def]
     alice = people["alice"]
     assert alice.get(f"/api/v1/servers/{uuid.uuid4()}").json()["error"]["code"] == "not_found"
-    assert alice.post(f"/api/v1/channels/{uuid.uuid4()}/messages", {"content": "x"}).status_code == 404
+    assert (
+        alice.post(f"/api/v1/channels/{uuid.uuid4()}/messages", {"content": "x"}).status_code == 404
+    )
     assert alice.get("/api/v1/servers/not-a-uuid").status_code == 422
     unauthenticated = client.get("/api/v1/servers")
     assert unauthenticated.status_code == 401
     assert unauthenticated.json()["error"]["code"] == "unauthenticated"
+
+
+def test_malformed_json_and_partial_channel_update(people: dict[str, Person]) -> None:
+    alice = people["alice"]
+    server = make_server(alice)
+    response = alice.client.post(
+        "/api/v1/servers",
+        content=b"{not json",
+        headers={**alice.headers, "Content-Type": "application/json"},
+    )
+    assert response.status_code == 400 and response.json()["error"]["code"] == "invalid_json"
+    channel = alice.post(
+        f"/api/v1/servers/{server['id']}/channels", {"name": "news", "topic": "daily"}
+    ).json()
+    renamed = alice.patch(f"/api/v1/channels/{channel['id']}", {"name": "updates"}).json()
+    assert (renamed["name"], renamed["topic"]) == ("updates", "daily")

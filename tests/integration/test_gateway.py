@@ -17,6 +17,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from domain.aggregates import Change
 from domain.message import MessagePosted
 from infra.settings import Settings
+from tests.integration.e2ee_support import Device
 from tests.integration.live import LiveNode, live_node
 
 Frame = dict[str, Any]
@@ -87,7 +88,14 @@ class World:
         ).json()
         self.server = server["id"]
         self.general = server["general_channel_id"]
-        httpx.post(f"{live.url}/api/v1/servers/{self.server}/members", headers=self.bob)
+        self.join(self.bob)
+
+    def join(self, who: dict[str, str]) -> None:
+        invite = httpx.post(
+            f"{self.live.url}/api/v1/servers/{self.server}/invites", json={}, headers=self.alice
+        ).json()
+        joined = httpx.post(f"{self.live.url}/api/v1/invites/{invite['code']}", headers=who)
+        assert joined.status_code == 201, joined.text
 
     def post(self, who: dict[str, str], content: str, channel: str | None = None) -> Frame:
         channel = channel or self.general
@@ -158,7 +166,7 @@ def test_private_channels_and_joins_follow_access(live: LiveNode) -> None:
             headers=world.alice,
         ).json()
         world.post(world.alice, "mods only", staff["id"])
-        httpx.post(f"{live.url}/api/v1/servers/{world.server}/members", headers=world.carol)
+        world.join(world.carol)
         joined = await carol.next("dispatch", "MemberJoined")
         assert joined["d"]["user_id"] == world.carol_id
         world.post(world.alice, "welcome carol")
@@ -213,6 +221,14 @@ def test_presence_online_idle_and_offline_after_grace(live: LiveNode) -> None:
         assert await presence_of(alice, world.bob_id) == "online"
         await bob.send("presence_update", {"status": "idle"})
         assert await presence_of(alice, world.bob_id) == "idle"
+        snapshot = httpx.get(
+            f"{live.url}/api/v1/servers/{world.server}/presence", headers=world.carol
+        )
+        assert snapshot.status_code == 404
+        snapshot = httpx.get(
+            f"{live.url}/api/v1/servers/{world.server}/presence", headers=world.alice
+        )
+        assert snapshot.json() == {world.alice_id: "online", world.bob_id: "idle"}
         await bob.ws.close()
         assert await presence_of(alice, world.bob_id) == "offline"
         bob = await Client.open(live, world.bob)
@@ -309,5 +325,23 @@ def test_handshake_refuses_bad_tokens_and_heartbeats_keep_the_session(live: Live
         with pytest.raises(ConnectionClosed) as bad:
             await asyncio.wait_for(garbled.ws.recv(), 5)
         assert bad.value.rcvd is not None and bad.value.rcvd.code == 4002
+
+    run(scenario())
+
+
+def test_a_new_identity_key_reaches_dm_partners(live: LiveNode) -> None:
+    world = World(live)
+    httpx.post(f"{live.url}/api/v1/dms", json={"user_id": world.bob_id}, headers=world.alice)
+    device = Device()
+
+    async def scenario() -> None:
+        bob = await Client.open(live, world.bob)
+        carol = await Client.open(live, world.carol)
+        uploaded = httpx.post(f"{live.url}/api/v1/keys", json=device.upload(), headers=world.alice)
+        assert uploaded.status_code in (200, 201, 204), uploaded.text
+        published = await bob.next("dispatch", "IdentityKeyPublished")
+        assert published["d"]["data"]["identity_key"] == device.identity_key
+        assert published["d"]["data"]["user_id"] == world.alice_id
+        await carol.nothing()
 
     run(scenario())

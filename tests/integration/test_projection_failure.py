@@ -49,7 +49,9 @@ def test_failing_projection_stops_before_the_event_and_reports_it(settings: Sett
         assert not runner.wait_until(head, timeout=10)
         runner.stop()
         assert runner.failure is not None and "cannot apply this message" in runner.failure
-        poison = next(r.position for r in node.store.read(0, 100) if r.envelope.aggregate_id == ids[1])
+        poison = next(
+            r.position for r in node.store.read(0, 100) if r.envelope.aggregate_id == ids[1]
+        )
         assert runner.position == poison - 1
         assert node.reader.message(ids[0]) is not None and node.reader.message(ids[1]) is None
         assert "FAILED after" in chat_status(settings)

@@ -54,11 +54,12 @@ def run(node: Node, script: list[tuple[str, int, int, str]]) -> None:
     server = node.store.load(ag.SERVER, server_id).state
     assert server is not None
     channels, messages = [server.general_channel_id], []
+    invite_code, _ = commands.create_invite(users[0], server_id, None, None)
     for action, who, pick, text in script:
         actor = users[who]
         try:
             if action == "join":
-                commands.join_server(actor, server_id)
+                commands.join_by_invite(actor, invite_code)
             elif action == "leave":
                 commands.leave_server(actor, server_id, actor)
             elif action == "post":

@@ -20,11 +20,13 @@ from fastapi.testclient import TestClient
 from jsonschema import Draft202012Validator, FormatChecker
 from referencing import Registry, Resource
 
-from domain import account, channel, membership, message, server, user
+from domain import account, channel, identity_keys, invite, membership, message, server, user
 from domain import aggregates as ag
 from domain.account import RevocationReason, SecondFactor
+from domain.base64url import encode
 from domain.channel import ChannelCreated, ChannelKind
 from domain.events import Event
+from domain.ids import dm_channel_id, membership_id
 from domain.membership import Role
 from infra.bootstrap import Node, build_node
 from infra.eventstore.codec import upcast
@@ -66,7 +68,7 @@ def errors_of(relative: str, instance: object) -> list[str]:
     return [error.message for error in validator(relative).iter_errors(instance)]
 
 
-# (a) the committed generated schemas are what the models produce now
+# the committed generated schemas are what the models produce now
 
 
 def test_committed_event_schemas_match_the_models() -> None:
@@ -92,14 +94,14 @@ def test_generated_schemas_are_valid_draft_2020_12() -> None:
         Draft202012Validator.check_schema(load(relative))
 
 
-# (b) real events, made by the domain's own decisions, validate against their schemas
+# real events, made by the domain's own decisions, validate against their schemas
 
 
 def every_kind_of_event() -> list[Event]:
     """One run through the domain touching every event type, as the write side produces them."""
     alice, bob = uuid.uuid4(), uuid.uuid4()
     server_id, general_id, mods_id = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
-    owner_id, bob_member_id = uuid.uuid4(), uuid.uuid4()
+    owner_id, bob_member_id = membership_id(server_id, alice), membership_id(server_id, bob)
     first_id, reply_id = uuid.uuid4(), uuid.uuid4()
     now = 1_795_668_136_350
 
@@ -123,6 +125,23 @@ def every_kind_of_event() -> list[Event]:
     mods_log += channel.update(ag.CHANNEL.replay(mods_id, mods_log), owner, "mods", "moderators")
     mods_log += channel.delete(ag.CHANNEL.replay(mods_id, mods_log), owner)
     dm_log = channel.open_dm(None, alice, bob)
+    dm = ag.CHANNEL.replay(dm_channel_id(alice, bob), dm_log)
+    initial = message.InitialMessage(
+        identity_key=encode(bytes(32)),
+        ephemeral_key=encode(bytes(32)),
+        signed_prekey_id=1,
+        one_time_prekey_id=None,
+    )
+    sealed = message.EncryptedBody(
+        ciphertext=encode(bytes(24)), header=encode(bytes(41)), initial=initial
+    )
+    dm_log += message.post(None, dm, alice, None, sealed, None, None, now)
+
+    keys_id = identity_keys.identity_keys_id(alice)
+    keys_log = identity_keys.publish_identity_key(None, alice, encode(bytes(32)))
+    keys_log += identity_keys.publish_identity_key(
+        identity_keys.IDENTITY_KEYS.replay(keys_id, keys_log), alice, encode(b"\x01" * 32)
+    )
 
     first_log = message.post(None, general, alice, owner, "hello", None, None, now)
     first = ag.MESSAGE.replay(first_id, first_log)
@@ -138,11 +157,18 @@ def every_kind_of_event() -> list[Event]:
     account_log += account.disable_second_factor(totp_on, alice, SecondFactor.TOTP)
     account_log += account.revoke_sessions(totp_on, alice, [uuid.uuid4()], RevocationReason.LOGOUT)
 
+    code = invite.new_code()
+    invite_log = invite.create(owner, server_id, code, now, 5, 3600)
+    invite_state = ag.INVITE.replay(invite.invite_id(code), invite_log)
+    invite_log += invite.use(invite.require_usable(invite_state, now), bob)
+    invite_log += invite.revoke(ag.INVITE.replay(invite.invite_id(code), invite_log), owner)
+
     bob_log += membership.leave(bob_member, owner)
     alice_log += user.delete(ag.USER.replay(alice, alice_log))
     return [
         *alice_log,
         *account_log,
+        *keys_log,
         *owner_log,
         *server_log,
         *general_log,
@@ -151,6 +177,7 @@ def every_kind_of_event() -> list[Event]:
         *dm_log,
         *first_log,
         *reply_log,
+        *invite_log,
     ]
 
 
@@ -182,7 +209,7 @@ def test_a_version_1_channel_created_validates_once_upcast() -> None:
     assert ChannelCreated.model_validate(upgraded).kind is ChannelKind.PRIVATE
 
 
-# (c) every registered event has a schema and is catalogued in events.md
+# every registered event has a schema and is catalogued in events.md
 
 
 def events_md_table() -> dict[str, tuple[int, set[str]]]:
@@ -205,7 +232,7 @@ def test_every_event_has_a_schema_and_an_entry_in_events_md() -> None:
     assert set(table) == {t.type_name() for t in load_catalogue().types()}
 
 
-# (d) the hand-written schemas are valid and so are their examples
+# the hand-written schemas are valid and so are their examples
 
 
 @pytest.mark.parametrize("relative", HAND_WRITTEN)
@@ -232,7 +259,7 @@ def test_message_envelope_schema_names_exactly_the_served_fields() -> None:
     assert set(schema["required"]) == set(MessageView.model_fields)
 
 
-# (e) what the running app sends validates against the schemas
+# what the running app sends validates against the schemas
 
 
 @pytest.fixture
