@@ -13,9 +13,8 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, field_serializer, field_validator
+from pydantic import BaseModel, ConfigDict
 
-from domain.errors import InvalidCommand
 from domain.hlc import HLC
 
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
@@ -43,10 +42,14 @@ class Event(BaseModel):
         return cls.__name__
 
 
-class Envelope(BaseModel):
-    """A recorded event: what happened plus where and when in the log."""
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    """A recorded event: what happened plus where and when in the log.
 
-    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+    A plain frozen dataclass rather than a pydantic model: every field is already typed
+    when an envelope is made (by the store, or decoded from its own log), and one is built
+    per event read, so validation would only cost time. ``to_wire`` gives its JSON form.
+    """
 
     event_id: UUID
     aggregate_id: UUID
@@ -69,19 +72,6 @@ class Envelope(BaseModel):
             "hlc": str(self.hlc),
             "data": self.event.model_dump(mode="json"),
         }
-
-    @field_serializer("hlc")
-    def _hlc_text(self, hlc: HLC) -> str:
-        return str(hlc)
-
-    @field_validator("hlc", mode="before")
-    @classmethod
-    def _hlc_parse(cls, value: object) -> HLC:
-        if isinstance(value, HLC):
-            return value
-        if isinstance(value, str):
-            return HLC.parse(value)
-        raise InvalidCommand("hlc must be an HLC timestamp")
 
 
 @dataclass(frozen=True, slots=True)

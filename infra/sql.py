@@ -160,7 +160,14 @@ class PostgresDatabase(Database):
 
     @contextmanager
     def write(self) -> Iterator[Cursor]:
-        with self._pool.connection() as connection, connection.transaction():
+        """One transaction in pipeline mode: statements whose results are not read are sent
+        without waiting for each answer, so a projection batch costs a few round trips, not
+        one per row."""
+        with (
+            self._pool.connection() as connection,
+            connection.pipeline(),
+            connection.transaction(),
+        ):
             yield _PgCursor(connection.cursor())
 
     @contextmanager

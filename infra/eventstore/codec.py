@@ -25,6 +25,11 @@ from domain.hlc import HLC
 from infra.eventstore.sealing import open_sealed, seal
 
 
+def as_uuid(value: UUID | str) -> UUID:
+    """The recorders already return UUIDs; only a text id needs parsing."""
+    return value if isinstance(value, UUID) else UUID(value)
+
+
 class MissingKey(Exception):
     """A sealed event was written for an aggregate whose key is gone (already shredded)."""
 
@@ -66,17 +71,14 @@ class EventCodec:
 
     def decode(self, stored: StoredEvent, keys: Mapping[UUID, bytes]) -> Envelope:
         event_type = self.catalogue.resolve(stored.topic)
-        originator = stored.originator_id
-        aggregate_id = originator if isinstance(originator, UUID) else UUID(originator)
+        aggregate_id = as_uuid(stored.originator_id)
         state = json.loads(stored.state.decode())
         fields: dict[str, Any] = dict(state["data"])
         if "sealed" in state:
             key = keys.get(aggregate_id)
             fields.update(self._unseal(state["sealed"], key, aggregate_id, stored))
         fields = upcast(event_type, int(state.get("class_version", 1)), fields)
-        # The envelope's parts come from our own log and are typed here, so the envelope is
-        # built without validation (the event itself is validated: it may need upcasting).
-        return Envelope.model_construct(
+        return Envelope(
             event_id=UUID(state["event_id"]),
             aggregate_id=aggregate_id,
             version=stored.originator_version,

@@ -17,16 +17,17 @@ class KeyStore:
         self._mark = "?" if isinstance(datastore, SQLiteDatastore) else "%s"
 
     def get_many(self, aggregate_ids: Iterable[UUID]) -> dict[UUID, bytes]:
-        ids = sorted({str(aggregate_id) for aggregate_id in aggregate_ids})
-        if not ids:
+        wanted = {str(aggregate_id): aggregate_id for aggregate_id in aggregate_ids}
+        if not wanted:
             return {}
-        marks = ",".join([self._mark] * len(ids))
+        marks = ",".join([self._mark] * len(wanted))
         with self._datastore.transaction(commit=False) as cursor:
             cursor.execute(
                 f"SELECT aggregate_id, key FROM content_keys WHERE aggregate_id IN ({marks})",
-                ids,
+                list(wanted),
             )
-            return {UUID(row["aggregate_id"]): bytes(row["key"]) for row in cursor.fetchall()}
+            rows = cursor.fetchall()
+        return {wanted[row["aggregate_id"]]: bytes(row["key"]) for row in rows}
 
     def shred(self, aggregate_ids: Iterable[UUID], position: int) -> None:
         """Delete the keys, so every sealed field of those aggregates becomes unreadable,

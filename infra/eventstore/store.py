@@ -20,7 +20,7 @@ from domain.aggregates import AggregateKind, Change, Loaded
 from domain.errors import Conflict
 from domain.events import Envelope, Recorded
 from infra.eventstore.clock import NodeClock
-from infra.eventstore.codec import EventCodec
+from infra.eventstore.codec import EventCodec, as_uuid
 from infra.eventstore.group_commit import GroupCommitter
 from infra.eventstore.keys import KeyStore
 from infra.eventstore.recorders import ContentKeys
@@ -80,7 +80,7 @@ class EventStore:
         )
         resolve = self.codec.catalogue.resolve
         keys = self.keys.get_many(
-            UUID(str(n.originator_id)) for n in notifications if resolve(n.topic).sealed_fields
+            as_uuid(n.originator_id) for n in notifications if resolve(n.topic).sealed_fields
         )
         return [Recorded(n.id, self.codec.decode(n, keys)) for n in notifications]
 
