@@ -96,7 +96,7 @@ async def serve(ws: WebSocket, ctx: GatewayContext) -> None:
     ctx.hub.attach(conn)
     try:
         await _start(ws, conn, ctx, resume_from)
-        await _run(ws, conn, ctx)
+        await _run(ws, conn, ctx, token)
     finally:
         ctx.hub.detach(conn)
 
@@ -133,9 +133,9 @@ def _replay(ctx: GatewayContext, after: int, head: int) -> list[Any]:
     return frames
 
 
-async def _run(ws: WebSocket, conn: Connection, ctx: GatewayContext) -> None:
+async def _run(ws: WebSocket, conn: Connection, ctx: GatewayContext, token: str) -> None:
     sender = asyncio.create_task(_send_loop(ws, conn))
-    receiver = asyncio.create_task(_receive_loop(ws, conn, ctx))
+    receiver = asyncio.create_task(_receive_loop(ws, conn, ctx, token))
     done, pending = await asyncio.wait({sender, receiver}, return_when=asyncio.FIRST_COMPLETED)
     for task in pending:
         task.cancel()
@@ -154,7 +154,9 @@ async def _send_loop(ws: WebSocket, conn: Connection) -> int:
             await ws.send_text(text)
 
 
-async def _receive_loop(ws: WebSocket, conn: Connection, ctx: GatewayContext) -> int | None:
+async def _receive_loop(
+    ws: WebSocket, conn: Connection, ctx: GatewayContext, token: str
+) -> int | None:
     while True:
         try:
             text = await asyncio.wait_for(ws.receive_text(), timeout=ctx.heartbeat_seconds * 2)
@@ -169,8 +171,20 @@ async def _receive_loop(ws: WebSocket, conn: Connection, ctx: GatewayContext) ->
             op, data = frame["op"], frame.get("d")
         except (ValueError, KeyError, TypeError):
             return Close.BAD_FRAME
+        if op == "heartbeat" and not await _still_valid(ctx, token):
+            return Close.AUTH
         if not _handle(op, data, conn, ctx):
             return Close.BAD_FRAME
+
+
+async def _still_valid(ctx: GatewayContext, token: str) -> bool:
+    """Each heartbeat re-checks the token, so an expired token or a signed-out session
+    ends the connection within one heartbeat interval (close 4001)."""
+    try:
+        await asyncio.to_thread(ctx.tokens.user_id, token)
+    except ApiError:
+        return False
+    return True
 
 
 def _handle(op: str, data: Any, conn: Connection, ctx: GatewayContext) -> bool:

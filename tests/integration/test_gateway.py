@@ -345,3 +345,21 @@ def test_a_new_identity_key_reaches_dm_partners(live: LiveNode) -> None:
         await carol.nothing()
 
     run(scenario())
+
+
+def test_signing_out_ends_the_connection_at_the_next_heartbeat(live: LiveNode) -> None:
+    world = World(live)
+
+    async def scenario() -> None:
+        bob = await Client.open(live, world.bob)
+        await bob.send("heartbeat")
+        await bob.next("heartbeat_ack")
+        signed_out = httpx.post(f"{live.url}/api/v1/auth/logout", headers=world.bob)
+        assert signed_out.status_code in (200, 204), signed_out.text
+        await bob.send("heartbeat")
+        with pytest.raises(ConnectionClosed) as closed:
+            while True:
+                await asyncio.wait_for(bob.ws.recv(), 5)
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 4001
+
+    run(scenario())
