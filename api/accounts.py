@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 from uuid import UUID
 
-from api.chat_commands import ChatCommands, _retry_on_conflict
+from api.chat_commands import ChatCommands, retry_on_conflict
 from api.deps import Caller
 from api.errors import ApiError
 from api.ports import EventLog
@@ -382,7 +382,7 @@ class Accounts:
             if events:
                 self.log.append([Change(stream, loaded.version, events)])
 
-        _retry_on_conflict(attempt)
+        retry_on_conflict(attempt)
 
     def record_revoked(
         self, user_id: UUID, session_ids: list[UUID], reason: RevocationReason

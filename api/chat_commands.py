@@ -16,7 +16,7 @@ from uuid import UUID
 
 from api.ports import EventLog
 from domain import aggregates as ag
-from domain import channel, invite, membership, message, server, user
+from domain import channel, file, invite, membership, message, server, user
 from domain.aggregates import Change
 from domain.channel import ChannelKind
 from domain.errors import Conflict, NotFound
@@ -28,7 +28,7 @@ T = TypeVar("T")
 RETRIES = 8
 
 
-def _retry_on_conflict(action: Callable[[], T]) -> T:
+def retry_on_conflict(action: Callable[[], T]) -> T:
     """Run ``action``; on a concurrent change, wait a random few milliseconds (so racing
     writers spread out) and decide again from fresh state."""
     for attempt in range(RETRIES - 1):
@@ -65,7 +65,7 @@ class ChatCommands:
             loaded = self.log.load(ag.USER, user_id)
             return self.log.append([Change(user_id, loaded.version, user.delete(loaded.state))])[-1]
 
-        return _retry_on_conflict(attempt)
+        return retry_on_conflict(attempt)
 
     def create_server(self, actor: UUID, name: str) -> tuple[UUID, Recorded]:
         server_id, general_id = uuid.uuid4(), uuid.uuid4()
@@ -111,7 +111,7 @@ class ChatCommands:
                 changes.append(Change(invite_id, loaded_invite.version, spent))
             return server_id, self.log.append(changes)[0]
 
-        return _retry_on_conflict(attempt)
+        return retry_on_conflict(attempt)
 
     def invite(self, code: str) -> invite.Invite:
         """A usable invite by its code (for a preview before joining)."""
@@ -128,7 +128,7 @@ class ChatCommands:
             events = invite.revoke(loaded.state, self.membership_of(server_id, actor))
             return self.log.append([Change(invite_id, loaded.version, events)])[-1]
 
-        return _retry_on_conflict(attempt)
+        return retry_on_conflict(attempt)
 
     def leave_server(self, actor: UUID, server_id: UUID, member: UUID) -> Recorded:
         def attempt() -> Recorded:
@@ -137,7 +137,7 @@ class ChatCommands:
             events = membership.leave(loaded.state, self.membership_of(server_id, actor))
             return self.log.append([Change(member_id, loaded.version, events)])[-1]
 
-        return _retry_on_conflict(attempt)
+        return retry_on_conflict(attempt)
 
     def create_channel(
         self, actor: UUID, server_id: UUID, name: str, kind: ChannelKind, topic: str
@@ -159,7 +159,7 @@ class ChatCommands:
                 return None
             return self.log.append([Change(channel_id, loaded.version, events)])[-1]
 
-        return _retry_on_conflict(attempt)
+        return retry_on_conflict(attempt)
 
     def delete_channel(self, actor: UUID, channel_id: UUID) -> Recorded:
         def attempt() -> Recorded:
@@ -168,7 +168,7 @@ class ChatCommands:
             events = channel.delete(loaded.state, self.membership_of(server_id, actor))
             return self.log.append([Change(channel_id, loaded.version, events)])[-1]
 
-        return _retry_on_conflict(attempt)
+        return retry_on_conflict(attempt)
 
     def open_dm(self, actor: UUID, other: UUID) -> tuple[UUID, Recorded | None]:
         user.require_live(self.log.load(ag.USER, other).state)
@@ -189,13 +189,19 @@ class ChatCommands:
         body: MessageBody,
         reply_to: UUID | None = None,
         ttl_seconds: int | None = None,
+        attachments: tuple[str, ...] = (),
     ) -> tuple[UUID, Recorded]:
         target = self.log.load(ag.CHANNEL, channel_id).state
         member = self.membership_of(target.server_id if target else None, actor)
         replied = self.log.load(ag.MESSAGE, reply_to).state if reply_to else None
+        uploads = [
+            self.log.load(file.FILE, file.file_aggregate_id(file_id, actor)).state
+            for file_id in attachments[: file.MAX_ATTACHMENTS + 1]
+        ]
+        file.require_attachable(attachments, uploads)
         message_id = uuid.uuid4()
         events = message.post(
-            None, target, actor, member, body, replied, reply_to, now_ms(), ttl_seconds
+            None, target, actor, member, body, replied, reply_to, now_ms(), ttl_seconds, attachments
         )
         return message_id, self.log.append([Change(message_id, 0, events)])[-1]
 
@@ -206,7 +212,7 @@ class ChatCommands:
             events = message.edit(loaded.state, actor, body)
             return self.log.append([Change(message_id, loaded.version, events)])[-1]
 
-        return _retry_on_conflict(attempt)
+        return retry_on_conflict(attempt)
 
     def delete_message(self, actor: UUID, message_id: UUID) -> Recorded:
         def attempt() -> Recorded:
@@ -216,7 +222,7 @@ class ChatCommands:
             events = message.delete(loaded.state, actor, member)
             return self.log.append([Change(message_id, loaded.version, events)])[-1]
 
-        return _retry_on_conflict(attempt)
+        return retry_on_conflict(attempt)
 
     def expire_message(self, message_id: UUID) -> Recorded | None:
         def attempt() -> Recorded | None:
@@ -226,7 +232,7 @@ class ChatCommands:
                 return None
             return self.log.append([Change(message_id, loaded.version, events)])[-1]
 
-        return _retry_on_conflict(attempt)
+        return retry_on_conflict(attempt)
 
     def readable_channel(self, actor: UUID, channel_id: UUID) -> channel.Channel:
         """The channel if ``actor`` may read it; otherwise NotFound, revealing nothing."""

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Literal, Self
+from typing import Annotated, Literal, Self
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from domain.channel import ChannelKind
+from domain.file import FILE_ID_PATTERN, MAX_ATTACHMENTS
 from domain.keys import MAX_KEY_TEXT
 from domain.message import (
     MAX_CIPHERTEXT_TEXT,
@@ -72,6 +73,10 @@ class EditMessage(_Body):
 class PostMessage(EditMessage):
     reply_to: UUID | None = None
     ttl_seconds: int | None = Field(default=None, ge=1, le=MAX_TTL_SECONDS)
+    attachments: list[Annotated[str, Field(pattern=FILE_ID_PATTERN)]] = Field(
+        default_factory=list, max_length=MAX_ATTACHMENTS
+    )
+    """File ids from ``POST /api/v1/upload`` (docs/protocol/files.md)."""
 
 
 class CreateInvite(_Body):

@@ -13,6 +13,10 @@ if ! command -v chromium >/dev/null; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
 
+# SeaweedFS, the S3 server of the storage tests, compiles for minutes on a fresh machine: build
+# it while linting runs. The tests' own `seaweedfs.sh start` waits on the same cache lock.
+infra/services/seaweedfs.sh build >/dev/null 2>&1 &
+
 step "ruff format --check / ruff check / mypy --strict"
 .venv/bin/ruff format --check .
 .venv/bin/ruff check .

@@ -89,6 +89,9 @@ class MessagePosted(Event):
     ciphertext: str | None = None
     header: str | None = None
     initial: InitialMessage | None = None
+    attachments: tuple[str, ...] = ()
+    """File ids (docs/protocol/files.md). Not sealed: a content hash says nothing by itself,
+    and the file reaper must still read them after the message's key is shredded."""
 
 
 @catalogue.register
@@ -164,9 +167,11 @@ def post(
     reply_to_id: UUID | None,
     now_ms: int,
     ttl_seconds: int | None = None,
+    attachments: tuple[str, ...] = (),
 ) -> list[Event]:
     """Post into a channel the author can read; a reply must point into the same channel.
-    A DM takes only encrypted messages, every other channel only plaintext."""
+    A DM takes only encrypted messages, every other channel only plaintext. Whether the author
+    may attach ``attachments`` is ``domain.file.require_attachable``'s decision."""
     if state is not None:
         raise AlreadyExists("message already exists")
     if channel is None or not channel.readable_by(author_id, membership):
@@ -183,6 +188,7 @@ def post(
             author_id=author_id,
             reply_to=reply_to_id,
             expires_at_ms=None if ttl_seconds is None else now_ms + ttl_seconds * 1000,
+            attachments=attachments,
             **_body_fields(body, requires_encryption(channel)),
         )
     ]

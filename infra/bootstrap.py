@@ -22,6 +22,8 @@ from eventsourcing.postgres import PostgresDatastore
 import domain
 from api.accounts import Accounts, SecondFactors
 from api.chat_commands import ChatCommands
+from api.file_commands import FileCommands
+from api.file_storage import StorageBackend
 from api.key_directory import KeyDirectory
 from domain.events import catalogue
 from domain.hlc import HLC
@@ -34,6 +36,7 @@ from infra.eventstore.keys import KeyStore
 from infra.eventstore.recorders import PostgresEventRecorder, SQLiteEventRecorder, sqlite_datastore
 from infra.eventstore.store import EventStore
 from infra.keydirectory.store import SqlKeyDirectoryStore
+from infra.projections.file_reaper import FileReaperTarget
 from infra.projections.rebuild import rebuild
 from infra.projections.runner import ProjectionRunner
 from infra.projections.shredder import ShredderTarget
@@ -43,6 +46,7 @@ from infra.readmodels.chat_view import CHAT_VIEW
 from infra.readstate import SqlReadState
 from infra.settings import Settings
 from infra.sql import Database, PostgresDatabase, SQLiteDatabase
+from infra.storage.factory import build_storage_backend
 from infra.sweeper import Sweeper
 
 log = logging.getLogger(__name__)
@@ -146,9 +150,12 @@ class Node:
     second_factors: SecondFactors
     key_directory: KeyDirectory
     read_state: SqlReadState
+    files: StorageBackend
+    file_commands: FileCommands
+    file_reaper: ProjectionRunner
 
     def runners(self) -> list[ProjectionRunner]:
-        return [self.chat_runner, self.shredder]
+        return [self.chat_runner, self.shredder, self.file_reaper]
 
     def close(self) -> None:
         self.sweeper.stop()
@@ -161,6 +168,7 @@ class Node:
 
 def build_node(settings: Settings, *, start: bool = True) -> Node:
     storage = open_storage(settings)
+    files = build_storage_backend(settings)
     clock = NodeClock(settings.node_name, last_hlc(storage.recorder))
     store = EventStore(storage.recorder, storage.keys, EventCodec(catalogue), clock)
     chat_target = ViewTarget.open_live(storage.views, CHAT_VIEW)
@@ -179,6 +187,8 @@ def build_node(settings: Settings, *, start: bool = True) -> Node:
     commands = ChatCommands(store)
     sweeper = Sweeper(reader, commands, storage.checkpoint)
     auth = build_auth(settings, storage.accounts, commands, store)
+    file_commands = FileCommands(store)
+    file_reaper = ProjectionRunner(store, FileReaperTarget(storage.views, files, file_commands))
     node = Node(
         settings,
         storage,
@@ -193,6 +203,9 @@ def build_node(settings: Settings, *, start: bool = True) -> Node:
         auth.second_factors,
         KeyDirectory(store, key_store),
         read_state,
+        files,
+        file_commands,
+        file_reaper,
     )
     if start:
         for runner in node.runners():

@@ -65,6 +65,19 @@ class Settings(BaseSettings):
     rate_limit_failure_window_seconds: int = Field(default=900, ge=1)
     rate_limit_first_lock_seconds: int = Field(default=30, ge=1)
     rate_limit_max_lock_seconds: int = Field(default=900, ge=1, le=3600)
+    upload_max_bytes: int = Field(
+        default=25 * 1024 * 1024, ge=1, description="Largest file an upload may carry (413 above)."
+    )
+    files_dir: Path | None = Field(
+        default=None, description="Where the local storage backend keeps files (data dir/files)."
+    )
+    storage_backend: Literal["local", "s3"] = Field(
+        default="local", description="STORAGE_BACKEND: where uploaded files live."
+    )
+    s3_endpoint: str | None = Field(default=None, description="S3_ENDPOINT, e.g. https://…")
+    s3_bucket: str | None = Field(default=None, description="S3_BUCKET (created when missing).")
+    s3_access_key: str | None = Field(default=None, description="S3_ACCESS_KEY.")
+    s3_secret_key: str | None = Field(default=None, description="S3_SECRET_KEY.")
 
     @field_validator("database_url")
     @classmethod
@@ -94,23 +107,31 @@ class Settings(BaseSettings):
         return value
 
 
+UNPREFIXED = frozenset(
+    {"storage_backend", "s3_endpoint", "s3_bucket", "s3_access_key", "s3_secret_key"}
+)
+"""Settings read from variables without the ``HEARTH_`` prefix: the storage names shared
+with other S3 tooling (``STORAGE_BACKEND``, ``S3_ENDPOINT`` …; docs/operations.md)."""
+
+
+def variable(name: str) -> str:
+    """The environment variable of a setting."""
+    return name.upper() if name in UNPREFIXED else PREFIX + name.upper()
+
+
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Validated settings, or a ``ConfigurationError`` naming the bad variable."""
     env = dict(os.environ if environ is None else environ)
-    known = {PREFIX + name.upper() for name in Settings.model_fields}
+    known = {variable(name) for name in Settings.model_fields if name not in UNPREFIXED}
     unknown = sorted(key for key in env if key.startswith(PREFIX) and key not in known)
     if unknown:
         raise ConfigurationError(
             f"unknown setting {unknown[0]} (known: {', '.join(sorted(known))})"
         )
-    values = {
-        name: env[PREFIX + name.upper()]
-        for name in Settings.model_fields
-        if PREFIX + name.upper() in env
-    }
+    values = {name: env[variable(name)] for name in Settings.model_fields if variable(name) in env}
     try:
         return Settings(**values)  # type: ignore[arg-type]
     except ValidationError as error:
         first = error.errors()[0]
-        field = PREFIX + str(first["loc"][0]).upper() if first["loc"] else "settings"
+        field = variable(str(first["loc"][0])) if first["loc"] else "settings"
         raise ConfigurationError(f"invalid {field}: {first['msg']}") from None

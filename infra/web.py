@@ -6,15 +6,20 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import partial
+from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import FastAPI, HTTPException
+from starlette.requests import Request
+from starlette.responses import FileResponse
+from starlette.routing import Match, Route
+from starlette.types import Scope
 
 from api.deps import ApiContext
 from api.errors import install_error_handlers
 from api.gateway.frames import FrameBuilder
 from api.gateway.hub import Hub
 from api.gateway.session import GatewayContext, channels_for
-from api.routes import auth, chat, gateway, health, invites, keys, reads
+from api.routes import auth, chat, files, gateway, health, invites, keys, reads
 from domain.events import Recorded
 from infra.bootstrap import Node
 
@@ -59,7 +64,62 @@ def create_app(node: Node) -> FastAPI:
     app.state.reads = node.read_state
     app.state.second_factors = node.second_factors
     app.state.key_directory = node.key_directory
+    app.state.files = files.FilesContext(
+        node.files, node.file_commands, node.settings.upload_max_bytes
+    )
     install_error_handlers(app)
-    for module in (health, auth, chat, invites, reads, gateway, keys):
+    for module in (health, auth, chat, invites, reads, gateway, keys, files):
         app.include_router(module.router)
+    if CLIENT_DIST.is_dir():
+        serve_client(app, CLIENT_DIST)
     return app
+
+
+# --- The web client ---------------------------------------------------------------------------
+# The built web client (clients/web, `npm run build`) is served from the node's own origin, so
+# its refresh cookie (SameSite=Strict, Path=/api/v1/auth) reaches the auth routes and a newcomer
+# opens one URL. Paths the client's router owns fall back to index.html.
+
+CLIENT_DIST = Path(__file__).resolve().parents[1] / "clients" / "web" / "dist"
+# The node's own paths, including those reserved for federation (api.md "Reserved paths").
+_NODE_PATHS = (
+    "/api/",
+    "/healthz",
+    "/openapi.json",
+    "/docs",
+    "/redoc",
+    "/.well-known/",
+    "/inbox",
+    "/users/",
+)
+
+
+class _ClientRoute(Route):
+    """Matches only paths the node does not own, so API 404s and 405s stay as they were."""
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        path: str = scope.get("path", "")
+        if path == "/api" or path.startswith(_NODE_PATHS):
+            return Match.NONE, {}
+        return super().matches(scope)
+
+
+def serve_client(app: FastAPI, dist: Path) -> None:
+    """Serves the files of ``dist``, and its index.html for any other path the node does not own."""
+    root = dist.resolve()
+
+    async def client_file(request: Request) -> FileResponse:
+        wanted = (root / request.path_params["path"]).resolve()
+        if wanted.is_file() and wanted.is_relative_to(root):
+            # Vite names assets by content hash: they never change under one name.
+            immutable = wanted.parent == root / "assets"
+            cache = "public, max-age=31536000, immutable" if immutable else "no-cache"
+            return FileResponse(wanted, headers={"Cache-Control": cache})
+        index = root / "index.html"
+        if not index.is_file():
+            raise HTTPException(status_code=404)
+        return FileResponse(index, headers={"Cache-Control": "no-cache"})
+
+    app.router.routes.append(
+        _ClientRoute("/{path:path}", client_file, methods=["GET", "HEAD"], include_in_schema=False)
+    )

@@ -63,6 +63,7 @@ def apply(envelope: Envelope, view: ChatViewWriter) -> None:
                 event.reply_to,
                 event.expires_at_ms,
                 hlc,
+                event.attachments,
             )
         case MessageEdited():
             view.edit_message(aggregate_id, envelope.version, _body(event), hlc)

@@ -61,6 +61,16 @@ class MessageView(_Row):
     edited_hlc: str | None
     deleted: bool
     expires_at_ms: int | None
+    attachments: list[str] = []
+    """File ids (docs/protocol/files.md); empty once the message is deleted."""
+
+
+class FileReference(_Row):
+    """A live message that attaches a file: who may download it depends on its channel."""
+
+    message_id: UUID
+    channel_id: UUID
+    author_id: UUID
 
 
 class MessageVersionView(_Row):

@@ -127,7 +127,12 @@ def post_message(
     channel_id: UUID, body: PostMessage, ctx: Context, user: CurrentUser
 ) -> MessageView:
     message_id, recorded = ctx.commands.post_message(
-        user, channel_id, body.message_body(), body.reply_to, body.ttl_seconds
+        user,
+        channel_id,
+        body.message_body(),
+        body.reply_to,
+        body.ttl_seconds,
+        tuple(body.attachments),
     )
     projected(ctx, recorded)
     return _message(ctx, message_id)

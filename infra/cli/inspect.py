@@ -9,6 +9,8 @@ from infra.bootstrap import last_hlc, open_storage
 from infra.eventstore.clock import NodeClock
 from infra.eventstore.codec import EventCodec
 from infra.eventstore.store import EventStore
+from infra.projections.file_reaper import GENERATION as REAPER_GENERATION
+from infra.projections.file_reaper import FileReaperTarget
 from infra.projections.rebuild import rebuild
 from infra.projections.shredder import ShredderTarget
 from infra.projections.views import (
@@ -53,6 +55,10 @@ def projection_status(settings: Settings) -> list[str]:
     with storage.views.read() as cursor:
         stopped = failure(cursor, ShredderTarget.name)
     lines.append(f"shredder: position {shredded}, lag {head - shredded}, {_state(stopped)}")
+    with storage.views.read() as cursor:
+        reaped = get_position(cursor, FileReaperTarget.name, REAPER_GENERATION)
+        stopped = failure(cursor, FileReaperTarget.name)
+    lines.append(f"file_reaper: position {reaped}, lag {head - reaped}, {_state(stopped)}")
     return lines
 
 

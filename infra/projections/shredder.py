@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from uuid import UUID
 
 from domain.events import Recorded
+from domain.file import FileDeleted
 from domain.invite import InviteRevoked
 from domain.message import MessageDeleted
 from domain.user import UserDeleted
@@ -18,7 +19,7 @@ from infra.eventstore.keys import KeyStore
 from infra.projections.views import ensure_meta, record_failure
 from infra.sql import Database
 
-SHREDDING_EVENTS = (MessageDeleted, UserDeleted, InviteRevoked)
+SHREDDING_EVENTS = (MessageDeleted, UserDeleted, InviteRevoked, FileDeleted)
 
 
 class ShredderTarget:

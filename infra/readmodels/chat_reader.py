@@ -18,6 +18,7 @@ from infra.sql import Cursor, Database
 from projections import chat
 from projections.chat_models import (
     ChannelView,
+    FileReference,
     IdentityKeyView,
     MemberView,
     MessageVersionView,
@@ -44,8 +45,9 @@ def _body(row: Any) -> dict[str, Any]:
     }
 
 
-def _message(row: Any) -> MessageView:
+def _message(row: Any, attachments: dict[str, list[str]]) -> MessageView:
     return MessageView(
+        attachments=attachments.get(row["id"], []),
         id=row["id"],
         channel_id=row["channel_id"],
         author_id=row["author_id"],
@@ -77,6 +79,22 @@ def _server(row: Any) -> ServerView:
         owner_id=row["owner_id"],
         general_channel_id=row["general_channel_id"],
     )
+
+
+def _attachments(cursor: Cursor, t: dict[str, str], message_ids: list[str]) -> dict[str, list[str]]:
+    """The file ids each message attaches, in the order the author gave them."""
+    if not message_ids:
+        return {}
+    marks = ", ".join("?" * len(message_ids))
+    cursor.execute(
+        f"SELECT message_id, file_id FROM {t['attachments']} WHERE message_id IN ({marks})"
+        " ORDER BY message_id, position",
+        tuple(message_ids),
+    )
+    found: dict[str, list[str]] = {}
+    for row in cursor.fetchall():
+        found.setdefault(row["message_id"], []).append(row["file_id"])
+    return found
 
 
 class SqlChatViewReader:
@@ -158,15 +176,33 @@ class SqlChatViewReader:
                 + f" ORDER BY hlc {order}, id {order} LIMIT ?",
                 (*params, limit),
             )
-            page = [_message(row) for row in cursor.fetchall()]
+            rows = cursor.fetchall()
+            attachments = _attachments(cursor, t, [row["id"] for row in rows])
+            page = [_message(row, attachments) for row in rows]
         return list(reversed(page)) if newest_first else page
 
     def message(self, message_id: UUID) -> MessageView | None:
+        with self._tables() as (cursor, t):
+            cursor.execute(
+                f"SELECT {_MESSAGE_COLUMNS} FROM {t['messages']} WHERE id = ?", (str(message_id),)
+            )
+            row = cursor.fetchone()
+            return None if row is None else _message(row, _attachments(cursor, t, [row["id"]]))
+
+    def file_references(self, file_id: str, limit: int) -> list[FileReference]:
+        """Live messages attaching ``file_id``, oldest first."""
         rows = self._all(
-            lambda t: f"SELECT {_MESSAGE_COLUMNS} FROM {t['messages']} WHERE id = ?",
-            (str(message_id),),
+            lambda t: (
+                f"SELECT m.id, m.channel_id, m.author_id FROM {t['attachments']} a"
+                f" JOIN {t['messages']} m ON m.id = a.message_id"
+                " WHERE a.file_id = ? AND m.deleted_hlc IS NULL ORDER BY m.hlc LIMIT ?"
+            ),
+            (file_id, limit),
         )
-        return _message(rows[0]) if rows else None
+        return [
+            FileReference(message_id=r["id"], channel_id=r["channel_id"], author_id=r["author_id"])
+            for r in rows
+        ]
 
     def history(self, message_id: UUID) -> list[MessageVersionView]:
         rows = self._all(

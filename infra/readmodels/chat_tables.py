@@ -15,6 +15,7 @@ def table_names(generation: int) -> dict[str, str]:
             "messages",
             "versions",
             "identity_keys",
+            "attachments",
         )
     }
 
@@ -57,6 +58,10 @@ def create_statements(generation: int) -> list[str]:
         f"CREATE TABLE IF NOT EXISTS {t['versions']} ("
         f"message_id TEXT NOT NULL, version INTEGER NOT NULL, {_BODY_COLUMNS},"
         " hlc TEXT NOT NULL, PRIMARY KEY (message_id, version))",
+        f"CREATE TABLE IF NOT EXISTS {t['attachments']} ("
+        "message_id TEXT NOT NULL, position INTEGER NOT NULL, file_id TEXT NOT NULL,"
+        " PRIMARY KEY (message_id, position))",
+        f"CREATE INDEX IF NOT EXISTS {t['attachments']}_file ON {t['attachments']} (file_id)",
         f"CREATE TABLE IF NOT EXISTS {t['identity_keys']} ("
         "user_id TEXT PRIMARY KEY, identity_key TEXT NOT NULL, previous_identity_key TEXT,"
         " published_hlc TEXT NOT NULL)",

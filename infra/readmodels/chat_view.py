@@ -13,5 +13,5 @@ CHAT_VIEW = ViewSpec(
     writer=SqlChatViewWriter,
     create_statements=create_statements,
     drop_statements=drop_statements,
-    version=2,
+    version=3,
 )

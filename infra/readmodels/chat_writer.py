@@ -127,6 +127,7 @@ class SqlChatViewWriter:
         reply_to: UUID | None,
         expires_at_ms: int | None,
         hlc: HLC,
+        attachments: tuple[str, ...] = (),
     ) -> None:
         self.cursor.execute(
             f"INSERT INTO {self.t['messages']}"
@@ -143,6 +144,12 @@ class SqlChatViewWriter:
             ),
         )
         self._add_version(message_id, 1, body, hlc)
+        for position, file_id in enumerate(attachments):
+            self.cursor.execute(
+                f"INSERT INTO {self.t['attachments']} (message_id, position, file_id)"
+                " VALUES (?, ?, ?)",
+                (str(message_id), position, file_id),
+            )
 
     def edit_message(self, message_id: UUID, version: int, body: VersionBody, hlc: HLC) -> None:
         self.cursor.execute(
@@ -165,9 +172,10 @@ class SqlChatViewWriter:
             " ratchet_header = NULL, x3dh_initial = NULL, deleted_hlc = ? WHERE id = ?",
             (str(hlc), str(message_id)),
         )
-        self.cursor.execute(
-            f"DELETE FROM {self.t['versions']} WHERE message_id = ?", (str(message_id),)
-        )
+        for table in ("versions", "attachments"):
+            self.cursor.execute(
+                f"DELETE FROM {self.t[table]} WHERE message_id = ?", (str(message_id),)
+            )
 
     def set_identity_key(
         self, user_id: UUID, identity_key: str, previous: str | None, hlc: HLC

@@ -20,7 +20,7 @@ from fastapi.testclient import TestClient
 from jsonschema import Draft202012Validator, FormatChecker
 from referencing import Registry, Resource
 
-from domain import account, channel, identity_keys, invite, membership, message, server, user
+from domain import account, channel, file, identity_keys, invite, membership, message, server, user
 from domain import aggregates as ag
 from domain.account import RevocationReason, SecondFactor
 from domain.base64url import encode
@@ -163,6 +163,13 @@ def every_kind_of_event() -> list[Event]:
     invite_log += invite.use(invite.require_usable(invite_state, now), bob)
     invite_log += invite.revoke(ag.INVITE.replay(invite.invite_id(code), invite_log), owner)
 
+    file_id = "0" * 64
+    file_log = file.upload(None, file_id, alice, "plan.pdf", 1234, "application/pdf", False, now)
+    attached_log = message.post(
+        None, general, alice, owner, "see", None, None, now, attachments=(file_id,)
+    )
+    file_log += file.delete(file.FILE.replay(file.file_aggregate_id(file_id, alice), file_log))
+
     bob_log += membership.leave(bob_member, owner)
     alice_log += user.delete(ag.USER.replay(alice, alice_log))
     return [
@@ -178,6 +185,8 @@ def every_kind_of_event() -> list[Event]:
         *first_log,
         *reply_log,
         *invite_log,
+        *file_log,
+        *attached_log,
     ]
 
 
