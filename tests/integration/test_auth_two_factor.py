@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from typing import Any
@@ -242,7 +243,7 @@ def test_second_factor_secrets_stay_out_of_the_log(client: TestClient, node: Nod
     codes = client.post(
         "/api/v1/auth/2fa/verify", json={"code": code}, headers=_bearer(session)
     ).json()["recovery_codes"]
-    log = " ".join(r.envelope.model_dump_json() for r in node.store.read(0, 1000))
+    log = " ".join(json.dumps(r.envelope.to_wire()) for r in node.store.read(0, 1000))
     with node.storage.accounts.read() as cursor:
         cursor.execute("SELECT * FROM auth_totp")
         totp_rows = [str(v) for row in cursor.fetchall() for v in dict(row).values()]

@@ -1,7 +1,7 @@
 """Encrypted attachments (docs/protocol/files.md, "Encrypted attachments"): the client-side
 format, checked against docs/protocol/vectors/files/secretstream.json with PyNaCl's libsodium
-``crypto_secretstream_xchacha20poly1305_*`` bindings. The web client checks the same file
-with libsodium-wrappers.
+``crypto_secretstream_xchacha20poly1305_*`` bindings. ``clients/crypto`` checks the same file
+with libsodium-wrappers (test/attachments.test.ts).
 
 Run as ``python -m tests.unit.test_files_vectors`` to write the vector file anew (the
 secretstream header is random, so every run gives different, equally valid blobs).

@@ -3,7 +3,8 @@
  *
  * - {@link InvalidArgumentError}: the caller passed something malformed (a programming error).
  * - {@link MalformedInputError}: bytes or JSON that arrived from outside cannot be parsed.
- * - {@link AuthenticationError}: a signature, AEAD tag or backup passphrase did not verify.
+ * - {@link AuthenticationError}: a signature, AEAD tag or backup passphrase did not verify, or an
+ *   encrypted attachment was cut short.
  * - {@link DuplicateMessageError}: a message (or an X3DH initial message) was already accepted.
  * - {@link SkippedKeyLimitError}: a message would need more skipped keys than the bound allows.
  * - {@link MissingKeyError}: the store lacks the identity key, or a prekey an initial message names.

@@ -56,6 +56,7 @@ export * from './session-manager.js';
 export * from './safety-number.js';
 export type { KeyMaterial } from './key-material.js';
 export * from './backup.js';
+export * from './attachments.js';
 export type { KeyStore } from './keystore/key-store.js';
 export {
   RecordKeyStore,
