@@ -20,11 +20,15 @@ Apart from that: the node's resident memory with no connection and with N idle
 ones (per connection), the idle node's memory, and the cold start (process spawn to
 the first ``200`` from ``GET /healthz``, median of several fresh nodes).
 
-The generator's own CPU use (its process CPU time over wall time, on its one core)
-is reported for every window: near 100% the generator, not the node, would be what
-bounds the figures, and the report says so.
+Every window also reports the generator's own CPU use (its process CPU time over
+wall time, on its one core) and what other processes took of the node's core
+(``/proc/stat``): near 100% the generator, or a busy machine, would be what bounds
+the figures, not the node, and the table says so beside them. The generator runs on
+uvloop, the event loop uvicorn already brings, for the same reason: to spend as
+little of its core per frame as it can. ``--profile threads`` shows where the
+node's CPU goes, thread by thread (``bench/profiled_node.py``).
 
-    python -m bench.gateway [--quick]
+    python -m bench.gateway [--quick] [--profile threads|cprofile] [--no-compression]
 
 Targets (issue 4): 100 subscribers p99 <= 50 ms at >= 200 msg/s; 1,000 subscribers
 >= 20 msg/s with p99 <= 250 ms; <= 50 us of node CPU per delivered frame; <= 30 kB per
@@ -357,6 +361,7 @@ class Stage:
 
 
 async def run_stage(bench: Bench, count: int, args: argparse.Namespace) -> Stage:
+    """N subscribers: a warm-up window (not kept), the fixed rate, then the rate steps."""
     rate, bound = operating_point(count)
     if args.p99_bound_ms is not None:
         bound = args.p99_bound_ms / MS
@@ -382,9 +387,9 @@ async def run_stage(bench: Bench, count: int, args: argparse.Namespace) -> Stage
 async def idle_memory(bench: Bench, count: int) -> tuple[int, int]:
     """Node RSS with no connection and with ``count`` idle ones (bytes).
 
-    A few connections are opened and closed first, so that code and buffers every
-    connection shares (imports, the first TLS-free handshake path, caches) are in
-    the baseline and not charged to the connections.
+    A few connections are opened and closed first, so that what every connection
+    shares once it exists (modules imported on first use, first-use caches) is in the
+    baseline and not charged to the connections.
     """
     warm = Subscribers(bench.node.ws_url, bench.compression)
     await warm.open(bench.community.members, WARM_UP_CONNECTIONS)
@@ -416,6 +421,7 @@ class Starts:
 
 
 def cold_starts(times: int, core: int | None, bytecode: Path) -> Starts:
+    """Start fresh nodes one after another; each idles ``SETTLE_SECONDS`` before its RSS."""
     starts = Starts()
     with running_node(core, bytecode) as node:
         starts.first = node.started_in
@@ -430,6 +436,7 @@ def cold_starts(times: int, core: int | None, bytecode: Path) -> Starts:
 async def measure_node(
     node: NodeProcess, args: argparse.Namespace, sizes: Sequence[int]
 ) -> tuple[list[Stage], tuple[int, int]]:
+    """Set up, measure idle memory first (before traffic grows the heap), then each N."""
     rest = Rest(node.url)
     try:
         community = await set_up(rest, args.accounts)
@@ -459,6 +466,7 @@ def pinned(core: int | None) -> Iterator[None]:
 def add_figures(
     report: GatewayReport, stages: list[Stage], memory: tuple[int, int], starts: Starts
 ) -> None:
+    """Each N's figures, then what concerns the node as a whole (memory, start-up)."""
     for stage in stages:
         add_stage_figures(report, stage)
     widest, alone = stages[-1], stages[0]

@@ -93,6 +93,10 @@ async def serve(ws: WebSocket, ctx: GatewayContext) -> None:
     offered = [p.strip() for p in ws.headers.get("sec-websocket-protocol", "").split(",")]
     await ws.accept(subprotocol=PROTOCOL if PROTOCOL in offered else None)
     conn = Connection(user_id, channels, roles, max_frames=ctx.buffer_frames)
+    interval_ms = int(ctx.heartbeat_seconds * 1000)
+    # hello goes into the buffer before the hub knows the connection, so it is always the
+    # first frame (attaching announces presence, which would otherwise come first).
+    conn.send(ephemeral("hello", {"heartbeat_interval_ms": interval_ms, "user_id": str(user_id)}))
     ctx.hub.attach(conn)
     try:
         await _start(ws, conn, ctx, resume_from)
@@ -108,10 +112,6 @@ def _resume_position(ws: WebSocket) -> int | None:
 
 async def _start(ws: WebSocket, conn: Connection, ctx: GatewayContext, resume: int | None) -> None:
     head = ctx.hub.published
-    interval_ms = int(ctx.heartbeat_seconds * 1000)
-    conn.send(
-        ephemeral("hello", {"heartbeat_interval_ms": interval_ms, "user_id": str(conn.user_id)})
-    )
     resumed = resume is not None and 0 <= head - resume <= ctx.max_replay
     if resumed and resume is not None:
         frames = await asyncio.to_thread(_replay, ctx, resume, head)

@@ -50,7 +50,8 @@ class Client:
         url = live.ws_url if resume_from is None else f"{live.ws_url}?resume_from={resume_from}"
         client = cls(await connect(url, additional_headers=headers, **kw))
         OPEN.append(client)
-        client.hello = await client.next("hello")
+        client.hello = json.loads(await asyncio.wait_for(client.ws.recv(), 5))
+        assert client.hello["op"] == "hello", client.hello
         if resume_from is None:
             client.ready = await client.next("ready")
         return client
