@@ -40,14 +40,17 @@ from infra.projections.file_reaper import FileReaperTarget
 from infra.projections.rebuild import rebuild
 from infra.projections.runner import ProjectionRunner
 from infra.projections.shredder import ShredderTarget
-from infra.projections.views import ViewTarget
+from infra.projections.views import ViewSpec, ViewTarget
 from infra.readmodels.chat_reader import SqlChatViewReader
 from infra.readmodels.chat_view import CHAT_VIEW
 from infra.readstate import SqlReadState
+from infra.search.sqlite_fts import open_search_file
+from infra.search.wiring import build_search
 from infra.settings import Settings
 from infra.sql import Database, PostgresDatabase, SQLiteDatabase
 from infra.storage.factory import build_storage_backend
 from infra.sweeper import Sweeper
+from projections.search_ports import SearchIndexReader
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +63,8 @@ class Storage:
     keys: KeyStore
     views: Database
     accounts: Database
+    search: Database
+    """Where the search view keeps its position (and, when embedded, its index)."""
     sqlite_files: list[Path] = field(default_factory=list)
 
     def checkpoint(self) -> None:
@@ -107,7 +112,7 @@ def open_storage(settings: Settings) -> Storage:
             recorder: ApplicationRecorder = PostgresEventRecorder(datastore)
             recorder.create_table()  # type: ignore[attr-defined]
             shared = PostgresDatabase(settings.database_url)
-            return Storage(recorder, KeyStore(datastore), shared, shared)
+            return Storage(recorder, KeyStore(datastore), shared, shared, shared)
         data_dir = _prepare_data_dir(settings.data_dir)
         events_path, views_path = data_dir / "events.sqlite3", data_dir / "views.sqlite3"
         accounts_path = data_dir / "accounts.sqlite3"
@@ -115,8 +120,10 @@ def open_storage(settings: Settings) -> Storage:
         recorder = SQLiteEventRecorder(sqlite_store)
         recorder.create_table()
         views, accounts = SQLiteDatabase(str(views_path)), SQLiteDatabase(str(accounts_path))
-        files = [events_path, views_path, accounts_path]
-        return Storage(recorder, KeyStore(sqlite_store), views, accounts, files)
+        search_path = data_dir / "search.sqlite3"
+        search = open_search_file(str(search_path))
+        files = [events_path, views_path, accounts_path, search_path]
+        return Storage(recorder, KeyStore(sqlite_store), views, accounts, search, files)
     except (PersistenceError, sqlite3.Error) as error:
         raise StorageUnavailable(f"cannot open the database: {error}") from None
 
@@ -153,9 +160,11 @@ class Node:
     files: StorageBackend
     file_commands: FileCommands
     file_reaper: ProjectionRunner
+    search_runner: ProjectionRunner
+    search: SearchIndexReader
 
     def runners(self) -> list[ProjectionRunner]:
-        return [self.chat_runner, self.shredder, self.file_reaper]
+        return [self.chat_runner, self.shredder, self.file_reaper, self.search_runner]
 
     def close(self) -> None:
         self.sweeper.stop()
@@ -164,6 +173,17 @@ class Node:
         self.store.close()
         self.storage.views.close()
         self.storage.accounts.close()
+        self.storage.search.close()
+
+
+def follow_view(store: EventStore, db: Database, spec: ViewSpec) -> ProjectionRunner:
+    """A runner on the live generation of a view, rebuilt first if another version built it."""
+    target = ViewTarget.open_live(db, spec)
+    if target.stale:
+        log.warning("the %s view was built by another version; rebuilding it", spec.name)
+        target = rebuild(store, db, spec)
+    target.drop_other_generations()
+    return ProjectionRunner(store, target, reopen=lambda: ViewTarget.open_live(db, spec))
 
 
 def build_node(settings: Settings, *, start: bool = True) -> Node:
@@ -171,14 +191,9 @@ def build_node(settings: Settings, *, start: bool = True) -> Node:
     files = build_storage_backend(settings)
     clock = NodeClock(settings.node_name, last_hlc(storage.recorder))
     store = EventStore(storage.recorder, storage.keys, EventCodec(catalogue), clock)
-    chat_target = ViewTarget.open_live(storage.views, CHAT_VIEW)
-    if chat_target.stale:
-        log.warning("the chat view was built by another version; rebuilding it from the log")
-        chat_target = rebuild(store, storage.views, CHAT_VIEW)
-    chat_target.drop_other_generations()
-    chat_runner = ProjectionRunner(
-        store, chat_target, reopen=lambda: ViewTarget.open_live(storage.views, CHAT_VIEW)
-    )
+    chat_runner = follow_view(store, storage.views, CHAT_VIEW)
+    search = build_search(settings, storage.search)
+    search_runner = follow_view(store, storage.search, search.spec)
     key_store = SqlKeyDirectoryStore(storage.accounts)
     read_state = SqlReadState(storage.accounts)
     erasers = (key_store.erase, read_state.forget)
@@ -206,6 +221,8 @@ def build_node(settings: Settings, *, start: bool = True) -> Node:
         files,
         file_commands,
         file_reaper,
+        search_runner,
+        search.reader,
     )
     if start:
         for runner in node.runners():

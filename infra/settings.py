@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from infra.errors import ConfigurationError
@@ -78,6 +78,12 @@ class Settings(BaseSettings):
     s3_bucket: str | None = Field(default=None, description="S3_BUCKET (created when missing).")
     s3_access_key: str | None = Field(default=None, description="S3_ACCESS_KEY.")
     s3_secret_key: str | None = Field(default=None, description="S3_SECRET_KEY.")
+    search_backend: Literal["embedded", "meilisearch"] = Field(
+        default="embedded",
+        description="Message search: SQLite FTS5 / PostgreSQL full text, or a Meilisearch server.",
+    )
+    meili_url: str | None = Field(default=None, description="MEILI_URL, e.g. http://…:7700")
+    meili_master_key: str | None = Field(default=None, description="MEILI_MASTER_KEY.")
 
     @field_validator("database_url")
     @classmethod
@@ -99,6 +105,16 @@ class Settings(BaseSettings):
             raise ValueError("must use https (plain http is allowed for localhost only)")
         return f"{parts.scheme}://{parts.netloc}"
 
+    @model_validator(mode="after")
+    def _meilisearch(self) -> Settings:
+        if self.search_backend != "meilisearch":
+            return self
+        if not self.meili_url:
+            raise ValueError("HEARTH_SEARCH_BACKEND=meilisearch needs MEILI_URL")
+        if self.environment == "production" and not self.meili_master_key:
+            raise ValueError("a production node needs MEILI_MASTER_KEY for Meilisearch")
+        return self
+
     @field_validator("node_name")
     @classmethod
     def _node_name(cls, value: str) -> str:
@@ -109,9 +125,11 @@ class Settings(BaseSettings):
 
 UNPREFIXED = frozenset(
     {"storage_backend", "s3_endpoint", "s3_bucket", "s3_access_key", "s3_secret_key"}
+    | {"meili_url", "meili_master_key"}
 )
 """Settings read from variables without the ``HEARTH_`` prefix: the storage names shared
-with other S3 tooling (``STORAGE_BACKEND``, ``S3_ENDPOINT`` …; docs/operations.md)."""
+with other S3 tooling (``STORAGE_BACKEND``, ``S3_ENDPOINT`` …) and Meilisearch's own
+(``MEILI_URL``, ``MEILI_MASTER_KEY``); docs/operations.md."""
 
 
 def variable(name: str) -> str:

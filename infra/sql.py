@@ -18,6 +18,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
+from types import ModuleType
 from typing import Any, Literal, Protocol
 
 import psycopg
@@ -45,9 +46,13 @@ SQLITE_PRAGMAS = (
 )
 
 
-def connect_sqlite(path: str) -> sqlite3.Connection:
-    connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-    connection.row_factory = sqlite3.Row
+def connect_sqlite(path: str, driver: ModuleType = sqlite3) -> sqlite3.Connection:
+    """A connection through ``driver``: Python's own ``sqlite3`` module, or a DB-API twin of it
+    built on a newer SQLite library (the search index needs FTS5's ``secure-delete``)."""
+    connection: sqlite3.Connection = driver.connect(
+        path, isolation_level=None, check_same_thread=False
+    )
+    connection.row_factory = driver.Row
     for pragma in SQLITE_PRAGMAS:
         connection.execute(pragma)
     return connection
@@ -93,11 +98,12 @@ class Database:
 class SQLiteDatabase(Database):
     dialect: Dialect = "sqlite"
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, driver: ModuleType = sqlite3) -> None:
         self.path = path
+        self.driver = driver
         try:
-            self._writer = connect_sqlite(path)
-        except sqlite3.Error as error:
+            self._writer = connect_sqlite(path, driver)
+        except driver.Error as error:
             raise StorageUnavailable(f"cannot open SQLite database {path}: {error}") from error
         self._write_lock = threading.Lock()
         self._local = threading.local()
@@ -119,7 +125,7 @@ class SQLiteDatabase(Database):
     def read(self) -> Iterator[Cursor]:
         connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
         if connection is None:
-            connection = connect_sqlite(self.path)
+            connection = connect_sqlite(self.path, self.driver)
             self._local.connection = connection
             self._readers.append(connection)
         cursor = connection.cursor()

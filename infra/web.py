@@ -19,7 +19,7 @@ from api.errors import install_error_handlers
 from api.gateway.frames import FrameBuilder
 from api.gateway.hub import Hub
 from api.gateway.session import GatewayContext, channels_for
-from api.routes import auth, chat, files, gateway, health, invites, keys, reads
+from api.routes import auth, chat, files, gateway, health, invites, keys, reads, search
 from domain.events import Recorded
 from infra.bootstrap import Node
 
@@ -64,11 +64,12 @@ def create_app(node: Node) -> FastAPI:
     app.state.reads = node.read_state
     app.state.second_factors = node.second_factors
     app.state.key_directory = node.key_directory
+    app.state.search = node.search
     app.state.files = files.FilesContext(
         node.files, node.file_commands, node.settings.upload_max_bytes
     )
     install_error_handlers(app)
-    for module in (health, auth, chat, invites, reads, gateway, keys, files):
+    for module in (health, auth, chat, invites, reads, gateway, keys, files, search):
         app.include_router(module.router)
     if CLIENT_DIST.is_dir():
         serve_client(app, CLIENT_DIST)

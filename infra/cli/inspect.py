@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from domain.events import catalogue
-from infra.bootstrap import last_hlc, open_storage
+from infra.bootstrap import Storage, last_hlc, open_storage
 from infra.eventstore.clock import NodeClock
 from infra.eventstore.codec import EventCodec
 from infra.eventstore.store import EventStore
@@ -14,6 +14,7 @@ from infra.projections.file_reaper import FileReaperTarget
 from infra.projections.rebuild import rebuild
 from infra.projections.shredder import ShredderTarget
 from infra.projections.views import (
+    ViewSpec,
     ViewTarget,
     ensure_meta,
     failure,
@@ -21,9 +22,15 @@ from infra.projections.views import (
     live_generation,
 )
 from infra.readmodels.chat_view import CHAT_VIEW
+from infra.search.wiring import build_search
 from infra.settings import Settings
+from infra.sql import Database
 
-VIEWS = {CHAT_VIEW.name: CHAT_VIEW}
+
+def _views(settings: Settings, storage: Storage) -> dict[str, tuple[ViewSpec, Database]]:
+    """Each rebuildable view, with the database that holds its tables and position."""
+    search = build_search(settings, storage.search).spec
+    return {CHAT_VIEW.name: (CHAT_VIEW, storage.views), search.name: (search, storage.search)}
 
 
 def open_log(settings: Settings) -> EventStore:
@@ -40,10 +47,11 @@ def projection_status(settings: Settings) -> list[str]:
     """One line per follower of the log: where it is, how far behind, and whether it stopped."""
     storage = open_storage(settings)
     ensure_meta(storage.views)
+    ensure_meta(storage.search)
     head = storage.recorder.max_notification_id() or 0
     lines = [f"log head: {head}"]
-    for name in VIEWS:
-        with storage.views.read() as cursor:
+    for name, (_, db) in _views(settings, storage).items():
+        with db.read() as cursor:
             generation = live_generation(cursor, name)
             position = get_position(cursor, name, generation) if generation else 0
             stopped = failure(cursor, name)
@@ -64,7 +72,9 @@ def projection_status(settings: Settings) -> list[str]:
 
 def rebuild_view(settings: Settings, name: str, progress: Callable[[int, int], None]) -> ViewTarget:
     store = open_log(settings)
+    storage = open_storage(settings)
+    spec, db = _views(settings, storage)[name]
     try:
-        return rebuild(store, open_storage(settings).views, VIEWS[name], progress)
+        return rebuild(store, db, spec, progress)
     finally:
         store.close()

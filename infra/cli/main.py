@@ -16,6 +16,9 @@ from domain.events import Recorded
 from infra.errors import InfraError
 from infra.settings import load_settings
 
+VIEW_NAMES = ("chat", "search")
+"""The views `hearth projections rebuild` rebuilds (``infra.cli.inspect`` opens them)."""
+
 
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
@@ -132,7 +135,7 @@ def parser() -> argparse.ArgumentParser:
         run=_projections_status
     )
     rebuild = projections.add_parser("rebuild", help="rebuild a view from zero, live")
-    rebuild.add_argument("name", choices=["chat"])
+    rebuild.add_argument("name", choices=VIEW_NAMES)
     rebuild.set_defaults(run=_projections_rebuild)
 
     events = commands.add_parser("events", help="the audit log").add_subparsers(

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from domain.events import Envelope, Recorded
 from infra.sql import Cursor, Database
@@ -48,6 +48,15 @@ def _built_version(cursor: Cursor, name: str, generation: int) -> int | None:
     return None if row is None else int(row["version"])
 
 
+class OutsideStore(Protocol):
+    """Data a view keeps outside its database (a Meilisearch index), one copy per generation.
+
+    Both calls are idempotent: they run again after a crash between them and the commit."""
+
+    def create(self, generation: int) -> None: ...
+    def drop(self, generation: int) -> None: ...
+
+
 class GenerationChanged(Exception):
     """The view was rebuilt into a newer generation; switch to it."""
 
@@ -64,6 +73,10 @@ class ViewSpec:
     version: int = 1
     """Bumped whenever the tables change shape: a generation built by another version is
     rebuilt (``ViewTarget.stale``) rather than written with the wrong columns."""
+    outside: OutsideStore | None = None
+    flush: Callable[[Any], None] | None = None
+    """Called with the writer after a batch's events, before the position commits: a writer
+    to an outside store sends and confirms its buffered operations there."""
 
 
 def ensure_meta(db: Database) -> None:
@@ -147,6 +160,8 @@ class ViewTarget:
                 (spec.name, generation),
             )
             cursor.execute("DELETE FROM projection_failures WHERE name = ?", (spec.name,))
+        if spec.outside is not None:
+            spec.outside.create(generation)
         target = cls(db, spec, generation, live=True)
         target.stale = stale
         return target
@@ -166,6 +181,9 @@ class ViewTarget:
                 cursor.execute(statement)
             _record_version(cursor, spec, generation)
             set_position(cursor, spec.name, generation, 0)
+        if spec.outside is not None:
+            spec.outside.drop(generation)
+            spec.outside.create(generation)
         return cls(db, spec, generation, live=False)
 
     def position(self) -> int:
@@ -186,6 +204,8 @@ class ViewTarget:
             writer = self.spec.writer(cursor, self.generation)
             for recorded in batch:
                 self.spec.apply(recorded.envelope, writer)
+            if self.spec.flush is not None:
+                self.spec.flush(writer)
             if batch:
                 set_position(cursor, self.name, self.generation, batch[-1].position)
             if promote:
@@ -209,6 +229,8 @@ class ViewTarget:
             for row in cursor.fetchall():
                 for statement in self.spec.drop_statements(int(row["generation"])):
                     cursor.execute(statement)
+                if self.spec.outside is not None:
+                    self.spec.outside.drop(int(row["generation"]))
             cursor.execute(
                 "DELETE FROM projection_positions WHERE name = ? AND generation < ?",
                 (self.name, self.generation),

@@ -1,0 +1,1 @@
+"""Message search: the search projection's bookkeeping and its index backends."""

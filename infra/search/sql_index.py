@@ -1,0 +1,60 @@
+"""What the two SQL search indexes (SQLite FTS5, PostgreSQL) share: the query's filters, the
+reading of a result row, and the reader of the live generation."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+from uuid import UUID
+
+from infra.projections.views import live_generation
+from infra.sql import Database
+from projections import search
+from projections.search_models import SearchHit, SearchQuery, snippet_parts
+
+
+def sql_filters(query: SearchQuery) -> tuple[str, list[str]]:
+    """The SQL conditions on ``d`` (the documents) shared by both SQL backends."""
+    conditions, params = ["d.server_id = ?"], [str(query.server_id)]
+    if query.channel_id is not None:
+        conditions.append("d.channel_id = ?")
+        params.append(str(query.channel_id))
+    if query.author_id is not None:
+        conditions.append("d.author_id = ?")
+        params.append(str(query.author_id))
+    if query.before is not None:
+        conditions.append("d.hlc < ?")
+        params.append(str(query.before))
+    return " AND ".join(conditions), params
+
+
+def hit_from_row(row: Any) -> SearchHit:
+    return SearchHit(
+        message_id=UUID(row["id"]),
+        channel_id=UUID(row["channel_id"]),
+        author_id=UUID(row["author_id"]),
+        hlc=row["hlc"],
+        edited_hlc=row["edited_hlc"],
+        snippet=snippet_parts(row["snippet"]),
+    )
+
+
+SelectMatches = Callable[[int, SearchQuery], tuple[str, Sequence[object]]]
+"""A backend's statement for a query against one generation's tables, and its parameters."""
+
+
+class SqlIndexReader:
+    """Searches the live generation of a SQL index (SQLite FTS5 or PostgreSQL)."""
+
+    def __init__(self, db: Database, select_matches: SelectMatches) -> None:
+        self.db = db
+        self.select_matches = select_matches
+
+    def search(self, query: SearchQuery) -> list[SearchHit]:
+        with self.db.read() as cursor:
+            generation = live_generation(cursor, search.NAME)
+            if generation is None:
+                return []
+            statement, params = self.select_matches(generation, query)
+            cursor.execute(statement, params)
+            return [hit_from_row(row) for row in cursor.fetchall()]
