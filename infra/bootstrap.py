@@ -75,6 +75,11 @@ class Storage:
                 connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             finally:
                 connection.close()
+        if isinstance(self.search, SQLiteDatabase):
+            # Through its own connection: the search file is opened by another SQLite library
+            # (pysqlite3), and two libraries in one process must not share a file, or closing
+            # one's descriptor drops the other's POSIX locks.
+            self.search.checkpoint()
 
 
 def _prepare_data_dir(path: Path) -> Path:
@@ -122,7 +127,7 @@ def open_storage(settings: Settings) -> Storage:
         views, accounts = SQLiteDatabase(str(views_path)), SQLiteDatabase(str(accounts_path))
         search_path = data_dir / "search.sqlite3"
         search = open_search_file(str(search_path))
-        files = [events_path, views_path, accounts_path, search_path]
+        files = [events_path, views_path, accounts_path]
         return Storage(recorder, KeyStore(sqlite_store), views, accounts, search, files)
     except (PersistenceError, sqlite3.Error) as error:
         raise StorageUnavailable(f"cannot open the database: {error}") from None

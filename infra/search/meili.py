@@ -48,7 +48,8 @@ SETTINGS = {
 }
 """Filters on the ids and on time; the HLC is split into numbers (wall clock, counter)
 because Meilisearch compares numbers, not strings, in filters."""
-_RETRIEVED = ["id", "channel_id", "author_id", "hlc", "edited_hlc"]
+_RETRIEVED = ["id", "channel_id", "author_id", "hlc", "edited_hlc", "content"]
+"""``content`` too: Meilisearch formats (highlights, crops) only the attributes it returns."""
 
 
 class MeiliSearchError(StorageUnavailable):

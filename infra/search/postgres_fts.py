@@ -25,12 +25,17 @@ from projections.search_models import (
     SearchQuery,
 )
 
-HEADLINE_OPTIONS = (
-    f"StartSel={HIGHLIGHT_START}, StopSel={HIGHLIGHT_END}, MaxWords={SNIPPET_WORDS},"
-    f' MinWords={SNIPPET_WORDS // 3}, MaxFragments=2, FragmentDelimiter=" {ELLIPSIS} "'
+_MARKERS = f"StartSel={HIGHLIGHT_START}, StopSel={HIGHLIGHT_END}"
+WHOLE_TEXT_CHARS = 160
+"""A message this short is its own snippet, as on FTS5 and Meilisearch (``ts_headline``'s
+fragments would trim words from its start)."""
+WHOLE_OPTIONS = f"{_MARKERS}, HighlightAll=true"
+FRAGMENT_OPTIONS = (
+    f"{_MARKERS}, MaxWords={SNIPPET_WORDS}, MinWords={SNIPPET_WORDS // 3},"
+    f' MaxFragments=2, FragmentDelimiter=" {ELLIPSIS} "'
 )
-"""``ts_headline`` options: the highlight markers ``snippet_parts`` reads, and a snippet about
-as long as FTS5's."""
+"""``ts_headline`` options for a longer message: the fragments around the matches, about as
+long as FTS5's snippet."""
 
 
 def _table(generation: int) -> str:
@@ -98,9 +103,17 @@ def select_matches(generation: int, query: SearchQuery) -> tuple[str, list[objec
     where, params = sql_filters(query)
     return (
         "SELECT d.id, d.channel_id, d.author_id, d.hlc, d.edited_hlc,"
-        " ts_headline('simple', d.content, q.query, ?) AS snippet"
+        " ts_headline('simple', d.content, q.query,"
+        " CASE WHEN char_length(d.content) <= ? THEN ? ELSE ? END) AS snippet"
         f" FROM {_table(generation)} AS d,"
         " websearch_to_tsquery('simple', ?) AS q (query)"
         f" WHERE d.terms @@ q.query AND {where} ORDER BY d.hlc DESC LIMIT ?",
-        [HEADLINE_OPTIONS, query.terms.text(), *params, query.limit],
+        [
+            WHOLE_TEXT_CHARS,
+            WHOLE_OPTIONS,
+            FRAGMENT_OPTIONS,
+            query.terms.text(),
+            *params,
+            query.limit,
+        ],
     )

@@ -1,8 +1,9 @@
 """Deletion is real: after a delete (or a TTL running out) no stored byte holds the text.
 
-The scan covers every file of the node's data directory on SQLite, and on
-PostgreSQL the whole cluster folder (tables, indexes and WAL) plus a dump taken
-afterwards, as a backup would be.
+The scan covers every file of the node's data directory on SQLite (the search index's
+file included), and on PostgreSQL the whole cluster folder (tables, indexes and WAL) plus
+a dump taken afterwards, as a backup would be. It looks for the whole text and for the
+word a search index would have kept of it.
 """
 
 from __future__ import annotations
@@ -47,6 +48,12 @@ def holders(files: list[Path], needle: bytes) -> list[str]:
     return [str(path) for path in files if needle in path.read_bytes()]
 
 
+def index_term(marker: str) -> bytes:
+    """The marker's last hex characters: how a search index stores its word. FTS5 keeps a
+    term prefix-compressed against its neighbour, so only the end is sure to be contiguous."""
+    return marker[-20:].encode()
+
+
 def wait_followed(node: Node, timeout: float = 10.0) -> None:
     head = node.store.last_position()
     for runner in node.runners():
@@ -63,14 +70,17 @@ def test_deleted_message_leaves_no_byte_behind(
     alice.patch(f"/api/v1/channels/{general}/messages/{message['id']}", {"content": marker + "-v2"})
     wait_followed(node)
     key = node.storage.keys.get_many([message["id"]]).get(message["id"])  # type: ignore[arg-type]
-    assert holders(stored_files(node, request, tmp_path), marker.encode()), (
-        "scan finds live content"
-    )
+    live = stored_files(node, request, tmp_path)
+    assert holders(live, marker.encode()), "scan finds live content"
+    if node.settings.database_url is None:
+        search_file = str(node.settings.data_dir / "search.sqlite3")
+        assert search_file in holders(live, index_term(marker)), "scan finds the indexed word"
 
     assert alice.delete(f"/api/v1/channels/{general}/messages/{message['id']}").status_code == 204
     wait_followed(node)
     files = stored_files(node, request, tmp_path)
     assert holders(files, marker.encode()) == []
+    assert holders(files, index_term(marker)) == []
     if key is not None:
         assert holders(files, key) == []
 
@@ -105,7 +115,8 @@ def test_expired_message_is_swept_and_shredded_within_five_seconds(
     assert current["deleted"], "the sweeper did not delete the message within 5 s of expiry"
     assert time.time() <= expires_at + 5
     wait_followed(node)
-    assert holders(stored_files(node, request, tmp_path), marker.encode()) == []
+    files = stored_files(node, request, tmp_path)
+    assert holders(files, marker.encode()) == holders(files, index_term(marker)) == []
     [tombstone] = [
         r.envelope.event
         for r in node.store.read(0, 1000)
