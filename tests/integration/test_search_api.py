@@ -145,7 +145,7 @@ def test_filters_and_pages(node: Node, people: dict[str, Person]) -> None:
 
 def test_bad_requests_get_clear_errors(node: Node, people: dict[str, Person]) -> None:
     alice, bob = people["alice"], people["bob"]
-    server, general = make_server(alice)
+    server, _ = make_server(alice)
     _, elsewhere = make_server(bob)
     message_elsewhere = post(bob, elsewhere, "hidden")
     url = f"/api/v1/servers/{server}/search"
