@@ -52,7 +52,12 @@ class SearchView(Protocol):
     index: SearchIndexWriter
 
 
+class SearchUnavailable(Exception):
+    """The index cannot answer now (its server is down): the search may be retried."""
+
+
 class SearchIndexReader(Protocol):
     def search(self, query: SearchQuery) -> list[SearchHit]:
-        """Matches of ``query`` in one server, newest first, at most ``query.limit``."""
+        """Matches of ``query`` in one server, newest first, at most ``query.limit``;
+        ``SearchUnavailable`` when the index cannot be reached."""
         ...

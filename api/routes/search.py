@@ -6,6 +6,7 @@ gives; a non-member learns nothing, not even that the server exists.
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated
 from uuid import UUID
 
@@ -25,7 +26,9 @@ from projections.search_models import (
     SearchQuery,
     parse_query,
 )
-from projections.search_ports import SearchIndexReader
+from projections.search_ports import SearchIndexReader, SearchUnavailable
+
+log = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/api/v1")
 
@@ -84,7 +87,11 @@ def search_messages(
         before=None if before is None else _cursor_hlc(ctx, user, server_id, before),
         limit=limit + 1,
     )
-    hits = _index(request).search(query)
+    try:
+        hits = _index(request).search(query)
+    except SearchUnavailable:
+        log.exception("search index unavailable")
+        raise ApiError(503, "search_unavailable", "search is unavailable; retry later") from None
     more = len(hits) > limit
     return SearchPage(
         results=hits[:limit], next_before=hits[limit - 1].message_id if more else None

@@ -38,6 +38,7 @@ from projections.search_models import (
     SearchQuery,
     snippet_parts,
 )
+from projections.search_ports import SearchUnavailable
 
 TASK_TIMEOUT_MS = 60_000
 SETTINGS = {
@@ -52,7 +53,7 @@ _RETRIEVED = ["id", "channel_id", "author_id", "hlc", "edited_hlc", "content"]
 """``content`` too: Meilisearch formats (highlights, crops) only the attributes it returns."""
 
 
-class MeiliSearchError(StorageUnavailable):
+class MeiliSearchError(StorageUnavailable, SearchUnavailable):
     """Meilisearch refused or failed an operation (translated at this adapter's edge)."""
 
 

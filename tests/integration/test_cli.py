@@ -18,7 +18,7 @@ HEARTH = [sys.executable, "-m", "infra.cli.main"]
 
 
 def hearth(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("HEARTH_")}
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("HEARTH_", "MEILI_"))}
     return subprocess.run(
         [*HEARTH, *args], cwd=ROOT, env={**clean, **env}, capture_output=True, text=True, timeout=60
     )
@@ -34,6 +34,11 @@ def hearth(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[
         (
             {"HEARTH_DATABASE_URL": "postgresql://nobody@127.0.0.1:9/none"},
             "cannot open the database",
+        ),
+        ({"HEARTH_SEARCH_BACKEND": "meilisearch"}, "needs MEILI_URL"),
+        (
+            {"HEARTH_SEARCH_BACKEND": "meilisearch", "MEILI_URL": "http://127.0.0.1:9"},
+            "Meilisearch: ",
         ),
     ],
 )
@@ -76,6 +81,9 @@ def test_serve_status_tail_and_rebuild(tmp_path: Path) -> None:
         servers = httpx.get(f"{base}/api/v1/servers", headers=headers).json()
         assert [s["name"] for s in servers] == ["S"]
         assert "chat: generation 2" in hearth(["projections", "status"], env).stdout
+        rebuilt = hearth(["projections", "rebuild", "search"], env)
+        assert "search: rebuilt as generation 2" in rebuilt.stdout, rebuilt.stderr
+        assert "search: generation 2" in hearth(["projections", "status"], env).stdout
     finally:
         server.terminate()
         server.wait(10)
