@@ -653,6 +653,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/servers/{server_id}/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Search Messages */
+        get: operations["search_messages_api_v1_servers__server_id__search_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/upload": {
         parameters: {
             query?: never;
@@ -1169,6 +1186,37 @@ export interface components {
             /** Refresh Token */
             refresh_token?: string | null;
         };
+        /** SearchHit */
+        SearchHit: {
+            /**
+             * Author Id
+             * Format: uuid
+             */
+            author_id: string;
+            /**
+             * Channel Id
+             * Format: uuid
+             */
+            channel_id: string;
+            /** Edited Hlc */
+            edited_hlc: string | null;
+            /** Hlc */
+            hlc: string;
+            /**
+             * Message Id
+             * Format: uuid
+             */
+            message_id: string;
+            /** Snippet */
+            snippet: components["schemas"]["SnippetPart"][];
+        };
+        /** SearchPage */
+        SearchPage: {
+            /** Next Before */
+            next_before: string | null;
+            /** Results */
+            results: components["schemas"]["SearchHit"][];
+        };
         /** ServerView */
         ServerView: {
             /**
@@ -1235,6 +1283,13 @@ export interface components {
             public_key: string;
             /** Signature */
             signature: string;
+        };
+        /** SnippetPart */
+        SnippetPart: {
+            /** Highlight */
+            highlight: boolean;
+            /** Text */
+            text: string;
         };
         /** TotpSetupOut */
         TotpSetupOut: {
@@ -2638,6 +2693,43 @@ export interface operations {
                     "application/json": {
                         [key: string]: string;
                     };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    search_messages_api_v1_servers__server_id__search_get: {
+        parameters: {
+            query: {
+                q: string;
+                channel_id?: string | null;
+                author_id?: string | null;
+                before?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                server_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SearchPage"];
                 };
             };
             /** @description Validation Error */
