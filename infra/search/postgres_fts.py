@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from uuid import UUID
 
 from infra.search.scope import ScopedIndex, SqlSearchScope
-from infra.search.sql_index import sql_filters
+from infra.search.sql_index import document_row, sql_filters
 from infra.sql import Cursor
 from projections.search_models import (
     ELLIPSIS,
@@ -70,18 +70,7 @@ class PostgresIndexWriter:
             " (id, server_id, channel_id, author_id, hlc, edited_hlc, content)"
             " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
             " edited_hlc = excluded.edited_hlc, content = excluded.content",
-            [
-                (
-                    str(document.message_id),
-                    str(document.server_id),
-                    str(document.channel_id),
-                    str(document.author_id),
-                    str(document.hlc),
-                    None if document.edited_hlc is None else str(document.edited_hlc),
-                    document.content,
-                )
-                for document in documents
-            ],
+            [(*document_row(document), document.content) for document in documents],
         )
 
     def delete(self, message_ids: Sequence[UUID]) -> None:

@@ -10,7 +10,19 @@ from uuid import UUID
 from infra.projections.views import live_generation
 from infra.sql import Database
 from projections import search
-from projections.search_models import SearchHit, SearchQuery, snippet_parts
+from projections.search_models import SearchDocument, SearchHit, SearchQuery, snippet_parts
+
+
+def document_row(document: SearchDocument) -> tuple[str, str, str, str, str, str | None]:
+    """A document's id, server, channel, author, time and edit time, as stored."""
+    return (
+        str(document.message_id),
+        str(document.server_id),
+        str(document.channel_id),
+        str(document.author_id),
+        str(document.hlc),
+        None if document.edited_hlc is None else str(document.edited_hlc),
+    )
 
 
 def sql_filters(query: SearchQuery) -> tuple[str, list[str]]:

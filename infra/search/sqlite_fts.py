@@ -21,7 +21,7 @@ from uuid import UUID
 
 from infra.errors import StorageUnavailable
 from infra.search.scope import ScopedIndex, SqlSearchScope
-from infra.search.sql_index import sql_filters
+from infra.search.sql_index import document_row, sql_filters
 from infra.sql import Cursor, SQLiteDatabase
 from projections.search_models import (
     ELLIPSIS,
@@ -93,14 +93,7 @@ class FtsIndexWriter:
                 " (id, server_id, channel_id, author_id, hlc, edited_hlc) VALUES (?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT (id) DO UPDATE SET edited_hlc = excluded.edited_hlc"
                 " RETURNING rowid",
-                (
-                    str(document.message_id),
-                    str(document.server_id),
-                    str(document.channel_id),
-                    str(document.author_id),
-                    str(document.hlc),
-                    None if document.edited_hlc is None else str(document.edited_hlc),
-                ),
+                document_row(document),
             )
             [row] = self.cursor.fetchall()
             rowid = int(row["rowid"])
