@@ -130,13 +130,17 @@ def match_expression(terms: SearchTerms) -> str:
 
 
 def select_matches(generation: int, query: SearchQuery) -> tuple[str, list[object]]:
+    """Newest first by rowid, which follows the log, so follows HLC order: a document keeps
+    the rowid of its first post through edits, and a new one always gets a larger rowid. FTS5
+    walks its matches in that order and the query stops at the limit, computing snippets for
+    the rows it returns only (``CROSS JOIN`` keeps the FTS table the outer loop)."""
     documents, fts = _tables(generation)
     where, params = sql_filters(query)
     return (
         f"SELECT d.id, d.channel_id, d.author_id, d.hlc, d.edited_hlc,"
         f" snippet({fts}, 0, ?, ?, ?, ?) AS snippet"
-        f" FROM {fts} JOIN {documents} AS d ON d.rowid = {fts}.rowid"
-        f" WHERE {fts} MATCH ? AND {where} ORDER BY d.hlc DESC LIMIT ?",
+        f" FROM {fts} CROSS JOIN {documents} AS d ON d.rowid = {fts}.rowid"
+        f" WHERE {fts} MATCH ? AND {where} ORDER BY {fts}.rowid DESC LIMIT ?",
         [
             HIGHLIGHT_START,
             HIGHLIGHT_END,
