@@ -90,6 +90,9 @@ def scoped_index(cursor: Cursor, generation: int) -> ScopedIndex[PostgresIndexWr
 
 def select_matches(generation: int, query: SearchQuery) -> tuple[str, list[object]]:
     where, params = sql_filters(query)
+    if query.before is not None:
+        where += " AND d.hlc < ?"
+        params.append(str(query.before))
     return (
         "SELECT d.id, d.channel_id, d.author_id, d.hlc, d.edited_hlc,"
         " ts_headline('simple', d.content, q.query,"

@@ -26,7 +26,8 @@ def document_row(document: SearchDocument) -> tuple[str, str, str, str, str, str
 
 
 def sql_filters(query: SearchQuery) -> tuple[str, list[str]]:
-    """The SQL conditions on ``d`` (the documents) shared by both SQL backends."""
+    """The conditions on ``d`` (the documents) for server, channel and author; each backend
+    adds its own condition for ``before``."""
     conditions, params = ["d.server_id = ?"], [str(query.server_id)]
     if query.channel_id is not None:
         conditions.append("d.channel_id = ?")
@@ -34,9 +35,6 @@ def sql_filters(query: SearchQuery) -> tuple[str, list[str]]:
     if query.author_id is not None:
         conditions.append("d.author_id = ?")
         params.append(str(query.author_id))
-    if query.before is not None:
-        conditions.append("d.hlc < ?")
-        params.append(str(query.before))
     return " AND ".join(conditions), params
 
 

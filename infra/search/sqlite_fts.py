@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from types import ModuleType
 from uuid import UUID
 
+from domain.hlc import HLC, MAX_COUNTER
 from infra.errors import StorageUnavailable
 from infra.search.scope import ScopedIndex, SqlSearchScope
 from infra.search.sql_index import document_row, sql_filters
@@ -58,6 +59,15 @@ def open_search_file(path: str) -> SQLiteDatabase:
     return SQLiteDatabase(path, fts_driver())
 
 
+_COUNTER_SPAN: int = MAX_COUNTER + 1
+
+
+def time_key(hlc: HLC) -> int:
+    """A document's rowid: its post's HLC as one integer, so that rowid order is time order.
+    Unique because a node stamps every event of its log with a distinct (wall, counter)."""
+    return hlc.wall_ms * _COUNTER_SPAN + hlc.counter
+
+
 def _tables(generation: int) -> tuple[str, str]:
     """The (documents, fts) tables of one generation."""
     return f"search_g{generation}_documents", f"search_g{generation}_fts"
@@ -88,15 +98,14 @@ class FtsIndexWriter:
 
     def upsert(self, documents: Sequence[SearchDocument]) -> None:
         for document in documents:
+            rowid = time_key(document.hlc)
             self.cursor.execute(
                 f"INSERT INTO {self.documents}"
-                " (id, server_id, channel_id, author_id, hlc, edited_hlc) VALUES (?, ?, ?, ?, ?, ?)"
-                " ON CONFLICT (id) DO UPDATE SET edited_hlc = excluded.edited_hlc"
-                " RETURNING rowid",
-                document_row(document),
+                " (rowid, id, server_id, channel_id, author_id, hlc, edited_hlc)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (id) DO UPDATE SET edited_hlc = excluded.edited_hlc",
+                (rowid, *document_row(document)),
             )
-            [row] = self.cursor.fetchall()
-            rowid = int(row["rowid"])
             self.cursor.execute(f"DELETE FROM {self.fts} WHERE rowid = ?", (rowid,))
             self.cursor.execute(
                 f"INSERT INTO {self.fts} (rowid, content) VALUES (?, ?)",
@@ -130,12 +139,16 @@ def match_expression(terms: SearchTerms) -> str:
 
 
 def select_matches(generation: int, query: SearchQuery) -> tuple[str, list[object]]:
-    """Newest first by rowid, which follows the log, so follows HLC order: a document keeps
-    the rowid of its first post through edits, and a new one always gets a larger rowid. FTS5
-    walks its matches in that order and the query stops at the limit, computing snippets for
-    the rows it returns only (``CROSS JOIN`` keeps the FTS table the outer loop)."""
+    """Newest first by rowid (``time_key``): FTS5 walks its matches in rowid order, so the
+    query stops at the limit and computes snippets for the rows it returns only, and
+    ``before`` is a rowid range FTS5 seeks to. ``CROSS JOIN`` keeps the FTS table the outer
+    loop."""
     documents, fts = _tables(generation)
     where, params = sql_filters(query)
+    conditions: list[object] = []
+    if query.before is not None:
+        where += f" AND {fts}.rowid < ?"
+        conditions.append(time_key(query.before))
     return (
         f"SELECT d.id, d.channel_id, d.author_id, d.hlc, d.edited_hlc,"
         f" snippet({fts}, 0, ?, ?, ?, ?) AS snippet"
@@ -148,6 +161,7 @@ def select_matches(generation: int, query: SearchQuery) -> tuple[str, list[objec
             SNIPPET_WORDS,
             match_expression(query.terms),
             *params,
+            *conditions,
             query.limit,
         ],
     )
