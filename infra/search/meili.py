@@ -15,7 +15,8 @@ matching of the last word may find more than they do.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
 
@@ -53,8 +54,17 @@ _RETRIEVED = ["id", "channel_id", "author_id", "hlc", "edited_hlc", "content"]
 """``content`` too: Meilisearch formats (highlights, crops) only the attributes it returns."""
 
 
-class MeiliSearchError(StorageUnavailable, SearchUnavailable):
+class MeilisearchUnavailable(StorageUnavailable, SearchUnavailable):
     """Meilisearch refused or failed an operation (translated at this adapter's edge)."""
+
+
+@contextmanager
+def _translated() -> Iterator[None]:
+    """The client's errors (refused requests, an unreachable server, time-outs) as ours."""
+    try:
+        yield
+    except MeilisearchError as error:
+        raise MeilisearchUnavailable(f"Meilisearch: {error}") from None
 
 
 def _quoted(value: object) -> str:
@@ -89,29 +99,25 @@ class MeiliIndexes:
     def wait(self, tasks: Sequence[TaskInfo], allowed_errors: frozenset[str] = frozenset()) -> None:
         """Wait until Meilisearch has processed ``tasks`` (in order); fail on any failure
         whose error code is not in ``allowed_errors``."""
-        try:
-            for info in tasks:
+        for info in tasks:
+            with _translated():
                 task = self.client.wait_for_task(info.task_uid, timeout_in_ms=TASK_TIMEOUT_MS)
-                error = task.error or {}
-                if task.status != "succeeded" and error.get("code") not in allowed_errors:
-                    raise MeiliSearchError(f"Meilisearch task {task.uid} {task.status}: {error}")
-        except MeilisearchError as error:
-            raise MeiliSearchError(f"Meilisearch: {error}") from None
+            error = task.error or {}
+            if task.status != "succeeded" and error.get("code") not in allowed_errors:
+                raise MeilisearchUnavailable(f"Meilisearch task {task.uid} {task.status}: {error}")
 
     def create(self, generation: int) -> None:
         uid = self.uid(generation)
-        try:
+        with _translated():
             created = self.client.create_index(uid, {"primaryKey": "id"})
-            self.wait([created], frozenset({"index_already_exists"}))
-            self.wait([self.client.index(uid).update_settings(SETTINGS)])
-        except MeilisearchError as error:
-            raise MeiliSearchError(f"Meilisearch: {error}") from None
+        self.wait([created], frozenset({"index_already_exists"}))
+        with _translated():
+            configured = self.client.index(uid).update_settings(SETTINGS)
+        self.wait([configured])
 
     def drop(self, generation: int) -> None:
-        try:
+        with _translated():
             deleted = self.client.delete_index(self.uid(generation))
-        except MeilisearchError as error:
-            raise MeiliSearchError(f"Meilisearch: {error}") from None
         self.wait([deleted], frozenset({"index_not_found"}))
 
 
@@ -140,10 +146,8 @@ class MeiliIndexWriter:
 
     def flush(self) -> None:
         pending, self._pending = self._pending, []
-        try:
+        with _translated():
             tasks = [self._send(kind, payload) for kind, payload in pending]
-        except MeilisearchError as error:
-            raise MeiliSearchError(f"Meilisearch: {error}") from None
         self.indexes.wait(tasks)
 
     def _send(self, kind: str, payload: Any) -> TaskInfo:
@@ -182,12 +186,10 @@ class MeiliIndexReader:
             generation = live_generation(cursor, search.NAME)
         if generation is None:
             return []
-        try:
+        with _translated():
             found = self.indexes.client.index(self.indexes.uid(generation)).search(
                 query.terms.text(), self._parameters(query)
             )
-        except MeilisearchError as error:
-            raise MeiliSearchError(f"Meilisearch: {error}") from None
         return [
             SearchHit(
                 message_id=UUID(hit["id"]),
