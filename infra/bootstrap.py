@@ -29,6 +29,7 @@ from domain.events import catalogue
 from domain.hlc import HLC
 from infra.auth.tokens import TokenService
 from infra.auth.wiring import build_auth
+from infra.cluster.membership import Membership, lease_of
 from infra.errors import ConfigurationError, StorageUnavailable
 from infra.eventstore.clock import NodeClock
 from infra.eventstore.codec import EventCodec
@@ -153,6 +154,8 @@ class Node:
     files: StorageBackend
     file_commands: FileCommands
     file_reaper: ProjectionRunner
+    membership: Membership | None = None
+    """Set when the node shares PostgreSQL with other processes of itself (or may)."""
 
     def runners(self) -> list[ProjectionRunner]:
         return [self.chat_runner, self.shredder, self.file_reaper]
@@ -161,6 +164,8 @@ class Node:
         self.sweeper.stop()
         for runner in self.runners():
             runner.stop()
+        if self.membership is not None:
+            self.membership.close()
         self.store.close()
         self.storage.views.close()
         self.storage.accounts.close()
@@ -169,7 +174,12 @@ class Node:
 def build_node(settings: Settings, *, start: bool = True) -> Node:
     storage = open_storage(settings)
     files = build_storage_backend(settings)
-    clock = NodeClock(settings.node_name, last_hlc(storage.recorder))
+    membership = (
+        Membership(settings.database_url, settings.hlc_node)
+        if (settings.database_url and start)
+        else None
+    )
+    clock = NodeClock(settings.hlc_node, last_hlc(storage.recorder))
     store = EventStore(storage.recorder, storage.keys, EventCodec(catalogue), clock)
     chat_target = ViewTarget.open_live(storage.views, CHAT_VIEW)
     if chat_target.stale:
@@ -177,18 +187,29 @@ def build_node(settings: Settings, *, start: bool = True) -> Node:
         chat_target = rebuild(store, storage.views, CHAT_VIEW)
     chat_target.drop_other_generations()
     chat_runner = ProjectionRunner(
-        store, chat_target, reopen=lambda: ViewTarget.open_live(storage.views, CHAT_VIEW)
+        store,
+        chat_target,
+        reopen=lambda: ViewTarget.open_live(storage.views, CHAT_VIEW),
+        lease=lease_of(membership, "chat"),
     )
     key_store = SqlKeyDirectoryStore(storage.accounts)
     read_state = SqlReadState(storage.accounts)
     erasers = (key_store.erase, read_state.forget)
-    shredder = ProjectionRunner(store, ShredderTarget(storage.keys, storage.views, erasers))
+    shredder = ProjectionRunner(
+        store,
+        ShredderTarget(storage.keys, storage.views, erasers),
+        lease=lease_of(membership, "shredder"),
+    )
     reader = SqlChatViewReader(storage.views)
     commands = ChatCommands(store)
-    sweeper = Sweeper(reader, commands, storage.checkpoint)
+    sweeper = Sweeper(reader, commands, storage.checkpoint, lease_of(membership, "sweeper"))
     auth = build_auth(settings, storage.accounts, commands, store)
     file_commands = FileCommands(store)
-    file_reaper = ProjectionRunner(store, FileReaperTarget(storage.views, files, file_commands))
+    file_reaper = ProjectionRunner(
+        store,
+        FileReaperTarget(storage.views, files, file_commands),
+        lease=lease_of(membership, "file_reaper"),
+    )
     node = Node(
         settings,
         storage,
@@ -206,7 +227,11 @@ def build_node(settings: Settings, *, start: bool = True) -> Node:
         files,
         file_commands,
         file_reaper,
+        membership,
     )
+    if membership is not None:
+        channel = storage.recorder.channel_name  # type: ignore[attr-defined]
+        membership.listen(store, channel, {r.target.name: r for r in node.runners()})
     if start:
         for runner in node.runners():
             runner.start()

@@ -88,9 +88,14 @@ class EventStore:
         return self.recorder.max_notification_id() or 0
 
     def wait_for_append(self, after: int, timeout: float) -> bool:
-        """Block until this process appends past ``after`` (True) or ``timeout`` passes."""
+        """Block until the log grows past ``after`` (True) or ``timeout`` passes; appends by
+        other processes count once ``observe_append`` reports them."""
         with self._appended:
             return self._appended.wait(timeout) if self._last_position <= after else True
+
+    def observe_append(self) -> None:
+        """Another process appended: wake followers up to the log's head (see infra/cluster)."""
+        self._announce(self.last_position())
 
     def wake_followers(self) -> None:
         """Wake every ``wait_for_append`` early (e.g. so a stopping follower exits now)."""
