@@ -14,7 +14,12 @@ from collections.abc import Sequence
 from typing import TypeVar
 from uuid import UUID
 
-from eventsourcing.persistence import ApplicationRecorder, IntegrityError, StoredEvent
+from eventsourcing.persistence import (
+    ApplicationRecorder,
+    IntegrityError,
+    Notification,
+    StoredEvent,
+)
 
 from domain.aggregates import AggregateKind, Change, Loaded
 from domain.errors import Conflict
@@ -78,6 +83,11 @@ class EventStore:
         notifications = self.recorder.select_notifications(
             start=after, limit=limit, inclusive_of_start=False
         )
+        return self.decode(notifications)
+
+    def decode(self, notifications: Sequence[Notification]) -> list[Recorded]:
+        """Events in their stored form (from the log, or relayed through Kafka), opened with
+        the keys that still exist: a shredded aggregate's sealed fields decode as ``None``."""
         resolve = self.codec.catalogue.resolve
         keys = self.keys.get_many(
             as_uuid(n.originator_id) for n in notifications if resolve(n.topic).sealed_fields
