@@ -68,6 +68,11 @@ class ProjectionRunner:
     def position(self) -> int:
         return self._position
 
+    @property
+    def leading(self) -> bool:
+        """Whether this process applies the batches (always, on a node of one process)."""
+        return self._leading
+
     def start(self) -> ProjectionRunner:
         self._thread.start()
         return self
