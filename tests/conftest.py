@@ -21,6 +21,7 @@ import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
+from bench.harness import KafkaServer, private_kafka
 from infra.bootstrap import Node, build_node
 from infra.settings import Settings, load_settings
 from infra.web import create_app
@@ -62,50 +63,12 @@ def postgres_server() -> Iterator[PostgresServer]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-@dataclass(frozen=True)
-class KafkaServer:
-    """A single-node Kafka (KRaft) started by ``infra/services/kafka.sh`` for this session."""
-
-    bootstrap: str
-    folder: Path
-    port: int
-
-    def _script(self, *args: str) -> None:
-        script = str(ROOT / "infra" / "services" / "kafka.sh")
-        subprocess.run([script, *args], check=True, capture_output=True, text=True)
-
-    def stop(self) -> None:
-        self._script("stop", str(self.folder))
-
-    def start(self) -> None:
-        """Start it again on the same data and port (after ``stop``)."""
-        self._script("start", str(self.folder), str(self.port))
-
-
-def free_port_pair() -> int:
-    """A free port whose successor is free too (Kafka's controller listens on PORT+1)."""
-    while True:
-        port = free_port()
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port + 1))
-            except OSError:
-                continue
-        return port
-
-
 @pytest.fixture(scope="session")
 def kafka_server() -> Iterator[KafkaServer]:
     """Apache Kafka for the scale-out tests, stopped at the end of the session (also when
     tests fail)."""
-    folder = Path(tempfile.mkdtemp(prefix="hearth-kafka-"))
-    server = KafkaServer("", folder, free_port_pair())
-    try:
-        server.start()
-        yield KafkaServer(f"127.0.0.1:{server.port}", folder, server.port)
-    finally:
-        server.stop()
-        shutil.rmtree(folder, ignore_errors=True)
+    with private_kafka() as server:
+        yield server
 
 
 @pytest.fixture

@@ -124,7 +124,11 @@ class KafkaFeed:
 
     def _poll(self, reader: Consumer) -> None:
         ready: list[LoggedRecord] = []
-        for message in reader.consume(BATCH, POLL_SECONDS):
+        # ``consume`` waits for its whole timeout unless the batch fills, so wait for the
+        # first record with ``poll`` and take only what has already arrived with it.
+        first = reader.poll(POLL_SECONDS)
+        messages = [] if first is None else [first, *reader.consume(BATCH - 1, 0)]
+        for message in messages:
             error = message.error()
             if error is not None:
                 log.warning("Kafka: %s", error)

@@ -24,8 +24,8 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
+from bench.harness import KafkaServer
 from bench.node_process import NodeProcess, running_node, running_relay
-from tests.conftest import KafkaServer
 
 pytestmark = pytest.mark.timeout(600)
 
