@@ -15,12 +15,14 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx2 as httpx
 import psycopg
 import pytest
+from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
@@ -178,100 +180,114 @@ def shown_exactly(watcher: Watcher, author: Author, seconds: float = 60) -> None
     assert watcher.positions == sorted(set(watcher.positions)), "a frame was shown twice"
 
 
+@dataclass
+class Scene:
+    """``serves`` processes and a relay; an author posting through the first process, and a
+    client watching the second (then, once it dies, the third, and so on)."""
+
+    processes: list[NodeProcess]
+    relay: NodeProcess
+    author: Author
+    watcher: Watcher
+
+
+def scene(cluster: Cluster, watchers: list[Watcher], serves: int = 2) -> Scene:
+    processes = [cluster.serve() for _ in range(serves)]
+    relay = cluster.relay()
+    author = Author(processes[0].url)
+    watcher = Watcher(author.headers).watch(*(p.ws_url for p in processes[1:]))
+    watchers.append(watcher)
+    return Scene(processes, relay, author, watcher)
+
+
+def killed(process: NodeProcess) -> None:
+    process.process.kill()  # SIGKILL: no shutdown of any kind
+    process.process.wait()
+
+
 def test_a_message_posted_on_one_process_reaches_a_client_of_another(
     cluster: Cluster, watchers: list[Watcher]
 ) -> None:
-    a, b = cluster.serve(), cluster.serve()
-    cluster.relay()
-    author = Author(a.url)
-    watcher = Watcher(author.headers).watch(b.ws_url)
-    watchers.append(watcher)
-    author.post_many(a.url, 20, {})
-    shown_exactly(watcher, author)
-    texts = [f["d"]["data"]["content"] for f in watcher.frames if f["d"]["type"] == "MessagePosted"]
-    assert texts == [f"message {i}" for i in range(1, 21)]
+    it = scene(cluster, watchers)
+    it.author.post_many(it.processes[0].url, 20, {})
+    shown_exactly(it.watcher, it.author)
+    posted = [f for f in it.watcher.frames if f["d"]["type"] == "MessagePosted"]
+    assert [f["d"]["data"]["content"] for f in posted] == [f"message {i}" for i in range(1, 21)]
 
 
 def test_killing_the_relay_mid_stream_loses_and_repeats_nothing(
     cluster: Cluster, watchers: list[Watcher]
 ) -> None:
-    a, b = cluster.serve(), cluster.serve()
-    relay = cluster.relay()
-    author = Author(a.url)
-    watcher = Watcher(author.headers).watch(b.ws_url)
-    watchers.append(watcher)
+    it = scene(cluster, watchers)
 
     def kill_and_replace() -> None:
-        relay.process.kill()
-        relay.process.wait()
+        killed(it.relay)
         cluster.relay()
 
-    author.post_many(a.url, 40, {15: kill_and_replace})
-    shown_exactly(watcher, author)
+    it.author.post_many(it.processes[0].url, 40, {15: kill_and_replace})
+    shown_exactly(it.watcher, it.author)
 
 
 def test_killing_a_gateway_mid_stream_the_client_resumes_on_another(
     cluster: Cluster, watchers: list[Watcher]
 ) -> None:
-    a, b, c = cluster.serve(), cluster.serve(), cluster.serve()
-    cluster.relay()
-    author = Author(a.url)
-    watcher = Watcher(author.headers).watch(b.ws_url, c.ws_url)
-    watchers.append(watcher)
-
-    def kill_gateway() -> None:
-        b.process.kill()
-        b.process.wait()
-
-    author.post_many(a.url, 40, {15: kill_gateway})
-    shown_exactly(watcher, author)
+    it = scene(cluster, watchers, serves=3)
+    it.author.post_many(it.processes[0].url, 40, {15: lambda: killed(it.processes[1])})
+    shown_exactly(it.watcher, it.author)
 
 
 def test_writes_go_on_while_kafka_is_down_and_delivery_catches_up(
     cluster: Cluster, kafka_server: KafkaServer, watchers: list[Watcher]
 ) -> None:
-    a, b = cluster.serve(), cluster.serve()
-    cluster.relay()
-    author = Author(a.url)
-    watcher = Watcher(author.headers).watch(b.ws_url)
-    watchers.append(watcher)
-    author.post_many(a.url, 5, {})
-    assert watcher.until(5, 60) == author.posted
+    it = scene(cluster, watchers)
+    api = it.processes[0].url
+    it.author.post_many(api, 5, {})
+    assert it.watcher.until(5, 60) == it.author.posted
     kafka_server.stop()
     try:
         stopped = time.monotonic()
-        author.post_many(a.url, 10, {})  # each answered 201 (asserted in post)
+        it.author.post_many(api, 10, {})  # each answered 201 (asserted in post)
         time.sleep(max(0.0, 30 - (time.monotonic() - stopped)))
-        assert len(watcher.shown) == 5, "nothing can be delivered through a stopped Kafka"
+        assert len(it.watcher.shown) == 5, "nothing can be delivered through a stopped Kafka"
     finally:
         kafka_server.start()
-    shown_exactly(watcher, author, seconds=120)
+    shown_exactly(it.watcher, it.author, seconds=120)
+
+
+def topic_records(bootstrap: str, topic: str) -> list[tuple[bytes, dict[str, str]]]:
+    """Every record of the topic: (key, headers)."""
+    reader = Consumer({"bootstrap.servers": bootstrap, "group.id": f"scan-{uuid.uuid4()}"})
+    try:
+        partitions = reader.list_topics(topic, timeout=10).topics[topic].partitions
+        reader.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in partitions])
+        records = []
+        while messages := reader.consume(100, 2.0):
+            for m in messages:
+                headers = {name: bytes(value or b"").decode() for name, value in m.headers() or []}
+                records.append((m.key() or b"", headers))
+        return records
+    finally:
+        reader.close()
 
 
 def test_deleted_message_text_is_in_no_byte_kafka_keeps(
     cluster: Cluster, kafka_server: KafkaServer, watchers: list[Watcher], postgres_url: str
 ) -> None:
-    a, b = cluster.serve(), cluster.serve()
-    cluster.relay()
-    author = Author(a.url)
-    watcher = Watcher(author.headers).watch(b.ws_url)
-    watchers.append(watcher)
+    it = scene(cluster, watchers)
+    api, author, watcher = it.processes[0].url, it.author, it.watcher
+    topic = cluster.env["HEARTH_KAFKA_TOPIC"]
     secret = f"forget me {uuid.uuid4().hex}"
-    message_id = author.post(a.url, secret)
+    message_id = author.post(api, secret)
     assert watcher.until(1, 60) == [message_id]
     assert watcher.frames[-1]["d"]["data"]["content"] == secret, "readable while it exists"
-    topic_files = [
-        path
-        for path in (kafka_server.folder / "data").glob(f"{cluster.env['HEARTH_KAFKA_TOPIC']}-*/*")
-        if path.is_file()
-    ]
+    topic_files = [p for p in (kafka_server.folder / "data").glob(f"{topic}-*/*") if p.is_file()]
 
     def holding(needle: str) -> list[Path]:
         return [path for path in topic_files if needle.encode() in path.read_bytes()]
 
     assert holding(message_id), "the scan reads the records the relay wrote"
     deleted = httpx.delete(
-        f"{a.url}/api/v1/channels/{author.channel}/messages/{message_id}", headers=author.headers
+        f"{api}/api/v1/channels/{author.channel}/messages/{message_id}", headers=author.headers
     )
     assert deleted.status_code == 204, deleted.text
     deadline = time.monotonic() + 30
@@ -287,3 +303,10 @@ def test_deleted_message_text_is_in_no_byte_kafka_keeps(
             time.sleep(0.1)
     assert holding(message_id), "Kafka keeps the record (retention is not deletion)"
     assert holding(secret) == [], "but never its text: sealed with the key now destroyed"
+    # Both events of the message are keyed by its channel, so they share a partition, in order.
+    keys = {
+        key
+        for key, headers in topic_records(kafka_server.bootstrap, topic)
+        if headers["hearth-aggregate"] == message_id
+    }
+    assert keys == {author.channel.encode()}
