@@ -39,7 +39,8 @@ def _gateway(
     def feed(batch: list[Recorded]) -> None:
         hub.publish_threadsafe(builder.build(batch), batch[-1].position)
 
-    stop_feed: Callable[[], None] = lambda: None  # noqa: E731
+    stop_feed: Callable[[], None] = _nothing_to_stop
+    hub.published = node.chat_runner.position
     if settings.event_bus == "kafka" and settings.kafka_bootstrap:
         kafka = KafkaFeed(
             settings.kafka_bootstrap,
@@ -47,11 +48,10 @@ def _gateway(
             node.store,
             node.chat_runner.wait_until,
             feed,
-            start_after=node.store.last_position(),
-        ).start()
-        hub.published, stop_feed = kafka.position, kafka.stop
+            start_after=hub.published,
+        )
+        stop_feed = kafka.start().stop
     else:
-        hub.published = node.chat_runner.position
         node.chat_runner.listeners.append(feed)
     context = GatewayContext(
         hub=hub,
@@ -64,6 +64,10 @@ def _gateway(
         buffer_frames=settings.gateway_buffer_frames,
     )
     return context, stop_feed
+
+
+def _nothing_to_stop() -> None:
+    """The in-process feed stops with the chat projection's runner."""
 
 
 def create_app(node: Node) -> FastAPI:

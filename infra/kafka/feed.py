@@ -61,11 +61,6 @@ class KafkaFeed:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="kafka-feed", daemon=True)
 
-    @property
-    def position(self) -> int:
-        """The last position handed on."""
-        return self._order.released
-
     def start(self) -> KafkaFeed:
         self._thread.start()
         return self

@@ -132,8 +132,6 @@ class Relay:
         self._keys = PartitionKeys(recorder)
         self._appended = threading.Event()
         self._stop = threading.Event()
-        self.published = 0
-        """The position saved after the last fully delivered batch."""
 
     @property
     def stopped(self) -> bool:
@@ -165,7 +163,6 @@ class Relay:
                 producer.flush(0)
 
     def _publish_from(self, producer: Producer, position: int) -> None:
-        self.published = position
         while not self._stop.is_set() and self._may_publish():
             self._appended.clear()
             batch = self._recorder.select_notifications(
@@ -177,7 +174,6 @@ class Relay:
             self._deliver(producer, batch, position)
             position = batch[-1].id
             self._position.save(position)
-            self.published = position
 
     def _deliver(self, producer: Producer, batch: Sequence[Notification], previous: int) -> None:
         errors: list[KafkaError] = []
