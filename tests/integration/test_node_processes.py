@@ -8,6 +8,7 @@ separate processes would (the subprocess tests are in ``test_scale_out.py``).
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Iterator
 
 import pytest
@@ -15,6 +16,8 @@ from fastapi.testclient import TestClient
 
 from infra.bootstrap import Node, build_node
 from infra.errors import ConfigurationError
+from infra.projections.views import PositionMoved, ViewTarget
+from infra.readmodels.chat_view import CHAT_VIEW
 from infra.settings import Settings, load_settings
 from infra.web import create_app
 from tests.conftest import Person
@@ -106,3 +109,23 @@ def test_another_process_takes_over_when_the_runner_dies(
     finally:
         second.close()
         first.close()
+
+
+def test_a_batch_another_process_applied_first_is_refused(settings: Settings) -> None:
+    """Two processes that both believe they run the chat view cannot apply an event twice."""
+    node = build_node(settings, start=False)
+    try:
+        owner = uuid.uuid4()
+        node.commands.register_user(owner, "owner", "Owner")
+        node.commands.create_server(owner, "S")
+        batch = node.store.read(0)
+        mine = ViewTarget.open_live(node.storage.views, CHAT_VIEW)
+        theirs = ViewTarget.open_live(node.storage.views, CHAT_VIEW)
+        theirs.apply_batch(batch)
+        with pytest.raises(PositionMoved):
+            mine.apply_batch(batch)
+        with pytest.raises(PositionMoved):
+            mine.apply_batch(batch[1:])
+        assert mine.position() == batch[-1].position
+    finally:
+        node.close()
