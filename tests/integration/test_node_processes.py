@@ -129,3 +129,21 @@ def test_a_batch_another_process_applied_first_is_refused(settings: Settings) ->
         assert mine.position() == batch[-1].position
     finally:
         node.close()
+
+
+def test_listeners_of_every_process_see_each_event_once(pair: tuple[Node, Node]) -> None:
+    """Without Kafka, a process that does not run the chat view still feeds its gateway: its
+    runner hands on the events the running process applied, once each, in log order."""
+    seen: dict[str, list[int]] = {"first": [], "second": []}
+    for name, node in zip(seen, pair, strict=True):
+        node.chat_runner.listeners.append(
+            lambda batch, name=name: seen[name].extend(r.position for r in batch)
+        )
+    first, _ = pair
+    owner = uuid.uuid4()
+    first.commands.register_user(owner, "owner", "Owner")
+    for i in range(5):
+        first.commands.create_server(owner, f"S{i}")
+    head = first.store.last_position()
+    wait_for(lambda: all(positions and positions[-1] == head for positions in seen.values()))
+    assert seen["first"] == seen["second"] == sorted(set(seen["first"]))
