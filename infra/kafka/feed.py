@@ -57,6 +57,7 @@ class KafkaFeed:
         self._projected = projected
         self._deliver = deliver
         self._order: LogOrder[LoggedRecord] = LogOrder(start_after)
+        self._ready: list[LoggedRecord] = []
         self._started_ms = int(time.time() * 1000)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="kafka-feed", daemon=True)
@@ -118,7 +119,8 @@ class KafkaFeed:
         ]
 
     def _poll(self, reader: Consumer) -> None:
-        ready: list[LoggedRecord] = []
+        """Read what has arrived, and hand on every record now in order (including those a
+        failed attempt left in ``_ready``: a record released from the order is never lost)."""
         # ``consume`` waits for its whole timeout unless the batch fills, so wait for the
         # first record with ``poll`` and take only what has already arrived with it.
         first = reader.poll(POLL_SECONDS)
@@ -133,9 +135,10 @@ class KafkaFeed:
             except ValueError as bad:
                 log.warning("skipping a record that is not the log's: %s", bad)
                 continue
-            ready.extend(self._order.offer(record.position, record.previous, record))
-        if ready:
-            self._hand_on(self._store.decode([r.notification for r in ready]))
+            self._ready.extend(self._order.offer(record.position, record.previous, record))
+        if self._ready:
+            self._hand_on(self._store.decode([r.notification for r in self._ready]))
+            self._ready.clear()
         if self._order.stalled_for() > GAP_SECONDS:
             self._fill_gap()
 
@@ -151,9 +154,7 @@ class KafkaFeed:
                 break
             self._hand_on(batch)
             after = batch[-1].position
-        following = self._order.skip_to(missing_to)
-        if following:
-            self._hand_on(self._store.decode([r.notification for r in following]))
+        self._ready.extend(self._order.skip_to(missing_to))
 
     def _hand_on(self, batch: list[Recorded]) -> None:
         while not self._projected(batch[-1].position, 1.0):
