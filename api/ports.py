@@ -21,6 +21,7 @@ class EventLog(Protocol):
 
 class LogReader(Protocol):
     def read(self, after: int, limit: int = 500) -> list[Recorded]: ...
+    def last_position(self) -> int: ...
 
 
 class ReadYourWrites(Protocol):

@@ -41,6 +41,7 @@ from infra.settings import Settings, load_settings
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results"
 POSTGRES_SCRIPT = ROOT / "infra" / "services" / "postgres.sh"
+KAFKA_SCRIPT = ROOT / "infra" / "services" / "kafka.sh"
 
 BackendName = Literal["sqlite", "postgresql"]
 
@@ -253,6 +254,56 @@ def private_postgres() -> Iterator[Backend]:
         stop = [str(POSTGRES_SCRIPT), "stop", str(folder)]
         subprocess.run(stop, check=False, capture_output=True)
         shutil.rmtree(folder, ignore_errors=True)
+
+
+@dataclass(frozen=True)
+class KafkaServer:
+    """A single-node Kafka (KRaft) started by ``infra/services/kafka.sh``."""
+
+    folder: Path
+    port: int
+
+    @property
+    def bootstrap(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        self._script("stop", str(self.folder))
+
+    def start(self) -> None:
+        """Start it (again, after ``stop``) on the same data and port."""
+        self._script("start", str(self.folder), str(self.port))
+
+    def _script(self, *args: str) -> None:
+        done = subprocess.run(
+            [str(KAFKA_SCRIPT), *args], check=False, capture_output=True, text=True
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"kafka.sh {args[0]} failed: {done.stderr.strip()}")
+
+
+def _free_port_pair() -> int:
+    """A free port whose successor is free too (Kafka's controller listens on PORT+1)."""
+    while True:
+        port = _free_port()
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port + 1))
+            except OSError:
+                continue
+        return port
+
+
+@contextmanager
+def private_kafka() -> Iterator[KafkaServer]:
+    """Apache Kafka of our own on loopback, stopped and removed afterwards (also on errors)."""
+    server = KafkaServer(Path(tempfile.mkdtemp(prefix="hearth-kafka-")), _free_port_pair())
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(server.folder, ignore_errors=True)
 
 
 def _server_data_folder(admin_url: str) -> Path | None:

@@ -135,7 +135,9 @@ def _node_environment(
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     env["PYTHONPYCACHEPREFIX"] = str(bytecode)
     env.update(BENCH_SETTINGS)
-    env.update({"HEARTH_DATA_DIR": str(folder / "data"), "HEARTH_PORT": str(port)})
+    env["HEARTH_DATA_DIR"] = str(folder / "data")
+    if port:
+        env["HEARTH_PORT"] = str(port)
     env.update(extra)
     return env
 
@@ -183,18 +185,47 @@ def running_node(
         command = [sys.executable, "-m", "bench.profiled_node", *profile, "serve"]
     if core is not None:
         command = ["taskset", "-c", str(core), *command]
-    log = (folder / "node.log").open("wb")
     spawned = time.perf_counter()
-    process = subprocess.Popen(
-        command,
-        cwd=ROOT,
-        env=_node_environment(folder, port, bytecode, extra or {}),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
+    with _spawned(
+        command, folder, _node_environment(folder, port, bytecode, extra or {})
+    ) as process:
         _wait_until_healthy(process, port, folder)
         yield NodeProcess(process, port, folder, time.perf_counter() - spawned)
+
+
+@contextmanager
+def running_relay(bytecode: Path, extra: Mapping[str, str]) -> Iterator[NodeProcess]:
+    """``hearth relay`` (the outbox relay to Kafka) with ``extra`` settings; stopped after.
+
+    It serves no HTTP (``port`` is 0); it runs once it says it holds the relay's lease."""
+    folder = Path(tempfile.mkdtemp(prefix="hearth-bench-relay-"))
+    env = _node_environment(folder, 0, bytecode, extra)
+    spawned = time.perf_counter()
+    with _spawned([str(HEARTH), "relay"], folder, env) as process:
+        relay = NodeProcess(process, 0, folder, 0.0)
+        deadline = time.monotonic() + START_TIMEOUT_SECONDS
+        while "now runs kafka-relay" not in relay.log_tail(200):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(
+                    f"the relay did not start (exit {process.poll()}):\n{relay.log_tail()}"
+                )
+            time.sleep(0.05)
+        relay.started_in = time.perf_counter() - spawned
+        yield relay
+
+
+@contextmanager
+def _spawned(
+    command: Sequence[str], folder: Path, env: Mapping[str, str]
+) -> Iterator[subprocess.Popen[bytes]]:
+    """``command`` with its output in ``folder``/node.log; stopped (or killed) and the folder
+    removed after, also when it was killed meanwhile."""
+    log = (folder / "node.log").open("wb")
+    process = subprocess.Popen(
+        command, cwd=ROOT, env=dict(env), stdout=log, stderr=subprocess.STDOUT
+    )
+    try:
+        yield process
     finally:
         process.terminate()
         try:

@@ -16,6 +16,9 @@ fi
 # SeaweedFS, the S3 server of the storage tests, compiles for minutes on a fresh machine: build
 # it while linting runs. The tests' own `seaweedfs.sh start` waits on the same cache lock.
 infra/services/seaweedfs.sh build >/dev/null 2>&1 &
+# Kafka's jars come from Maven Central (and Java 17 and Maven from apt) on first use: fetch them
+# meanwhile too. The tests' `kafka.sh start` waits on the same cache lock.
+infra/services/kafka.sh fetch >/dev/null 2>&1 &
 
 step "ruff format --check / ruff check / mypy --strict"
 .venv/bin/ruff format --check .

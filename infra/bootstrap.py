@@ -29,6 +29,8 @@ from domain.events import catalogue
 from domain.hlc import HLC
 from infra.auth.tokens import TokenService
 from infra.auth.wiring import build_auth
+from infra.cluster.lease import Lease
+from infra.cluster.membership import Membership, lease_of
 from infra.errors import ConfigurationError, StorageUnavailable
 from infra.eventstore.clock import NodeClock
 from infra.eventstore.codec import EventCodec
@@ -167,6 +169,8 @@ class Node:
     file_reaper: ProjectionRunner
     search_runner: ProjectionRunner
     search: SearchIndexReader
+    membership: Membership | None = None
+    """Set when the node shares PostgreSQL with other processes of itself (or may)."""
 
     def runners(self) -> list[ProjectionRunner]:
         return [self.chat_runner, self.shredder, self.file_reaper, self.search_runner]
@@ -175,40 +179,64 @@ class Node:
         self.sweeper.stop()
         for runner in self.runners():
             runner.stop()
+        if self.membership is not None:
+            self.membership.close()
         self.store.close()
         self.storage.views.close()
         self.storage.accounts.close()
         self.storage.search.close()
 
 
-def follow_view(store: EventStore, db: Database, spec: ViewSpec) -> ProjectionRunner:
-    """A runner on the live generation of a view, rebuilt first if another version built it."""
+def follow_view(
+    store: EventStore, db: Database, spec: ViewSpec, lease: Lease | None
+) -> ProjectionRunner:
+    """A runner on the live generation of a view, rebuilt first if another version built it.
+
+    ``lease`` is None for a one-process node; with several processes only its holder projects.
+    """
     target = ViewTarget.open_live(db, spec)
     if target.stale:
         log.warning("the %s view was built by another version; rebuilding it", spec.name)
         target = rebuild(store, db, spec)
     target.drop_other_generations()
-    return ProjectionRunner(store, target, reopen=lambda: ViewTarget.open_live(db, spec))
+    return ProjectionRunner(
+        store, target, reopen=lambda: ViewTarget.open_live(db, spec), lease=lease
+    )
 
 
 def build_node(settings: Settings, *, start: bool = True) -> Node:
     storage = open_storage(settings)
     files = build_storage_backend(settings)
-    clock = NodeClock(settings.node_name, last_hlc(storage.recorder))
+    membership = (
+        Membership(settings.database_url, settings.hlc_node)
+        if (settings.database_url and start)
+        else None
+    )
+    clock = NodeClock(settings.hlc_node, last_hlc(storage.recorder))
     store = EventStore(storage.recorder, storage.keys, EventCodec(catalogue), clock)
-    chat_runner = follow_view(store, storage.views, CHAT_VIEW)
+    chat_runner = follow_view(store, storage.views, CHAT_VIEW, lease_of(membership, "chat"))
     search = build_search(settings, storage.search)
-    search_runner = follow_view(store, storage.search, search.spec)
+    search_runner = follow_view(
+        store, storage.search, search.spec, lease_of(membership, search.spec.name)
+    )
     key_store = SqlKeyDirectoryStore(storage.accounts)
     read_state = SqlReadState(storage.accounts)
     erasers = (key_store.erase, read_state.forget)
-    shredder = ProjectionRunner(store, ShredderTarget(storage.keys, storage.views, erasers))
+    shredder = ProjectionRunner(
+        store,
+        ShredderTarget(storage.keys, storage.views, erasers),
+        lease=lease_of(membership, "shredder"),
+    )
     reader = SqlChatViewReader(storage.views)
     commands = ChatCommands(store)
-    sweeper = Sweeper(reader, commands, storage.checkpoint)
+    sweeper = Sweeper(reader, commands, storage.checkpoint, lease_of(membership, "sweeper"))
     auth = build_auth(settings, storage.accounts, commands, store)
     file_commands = FileCommands(store)
-    file_reaper = ProjectionRunner(store, FileReaperTarget(storage.views, files, file_commands))
+    file_reaper = ProjectionRunner(
+        store,
+        FileReaperTarget(storage.views, files, file_commands),
+        lease=lease_of(membership, "file_reaper"),
+    )
     node = Node(
         settings,
         storage,
@@ -228,7 +256,11 @@ def build_node(settings: Settings, *, start: bool = True) -> Node:
         file_reaper,
         search_runner,
         search.reader,
+        membership,
     )
+    if membership is not None:
+        channel = storage.recorder.channel_name  # type: ignore[attr-defined]
+        membership.listen(store, channel, {r.target.name: r for r in node.runners()})
     if start:
         for runner in node.runners():
             runner.start()

@@ -84,6 +84,22 @@ class Settings(BaseSettings):
     )
     meili_url: str | None = Field(default=None, description="MEILI_URL, e.g. http://…:7700")
     meili_master_key: str | None = Field(default=None, description="MEILI_MASTER_KEY.")
+    process_id: str | None = Field(
+        default=None,
+        description="This process among the node's processes on one PostgreSQL (HLC node id).",
+    )
+    event_bus: Literal["inprocess", "kafka"] = Field(
+        default="inprocess", description="Where the gateway takes logged events from."
+    )
+    kafka_bootstrap: str | None = Field(
+        default=None, description="host:port[,host:port…] of the Kafka brokers."
+    )
+    kafka_topic: str = Field(
+        default="hearth.events", pattern=r"^[A-Za-z0-9._-]{1,200}$", description="The log's topic."
+    )
+    kafka_partitions: int = Field(
+        default=6, ge=1, le=1000, description="Partitions of the topic when the relay creates it."
+    )
 
     @field_validator("database_url")
     @classmethod
@@ -121,6 +137,26 @@ class Settings(BaseSettings):
         if not re.fullmatch(r"[a-z0-9][a-z0-9.-]{0,62}", value):
             raise ValueError("must be lower-case letters, digits, dots and dashes")
         return value
+
+    @field_validator("process_id")
+    @classmethod
+    def _process_id(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[0-9]{1,4}", value):
+            raise ValueError("must be a number of 1 to 4 digits")
+        return value
+
+    @model_validator(mode="after")
+    def _scale_out(self) -> Settings:
+        if self.process_id is not None and len(self.hlc_node) > 63:
+            raise ValueError("HEARTH_NODE_NAME with the process id must fit in 63 characters")
+        if self.event_bus == "kafka" and not (self.kafka_bootstrap and self.database_url):
+            raise ValueError("HEARTH_EVENT_BUS=kafka needs HEARTH_KAFKA_BOOTSTRAP and PostgreSQL")
+        return self
+
+    @property
+    def hlc_node(self) -> str:
+        """The node id this process stamps: ``node`` or, one of several, ``node.process``."""
+        return self.node_name if self.process_id is None else f"{self.node_name}.{self.process_id}"
 
 
 UNPREFIXED = frozenset(

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 
 from api.chat_commands import ChatCommands, now_ms
+from infra.cluster.lease import Lease
 from projections.ports import ChatViewReader
 
 log = logging.getLogger(__name__)
@@ -29,10 +30,13 @@ class Sweeper:
         reader: ChatViewReader,
         commands: ChatCommands,
         checkpoint: Callable[[], None],
+        lease: Lease | None = None,
     ) -> None:
+        """``lease``: on a node of several processes, only its holder sweeps."""
         self.reader = reader
         self.commands = commands
         self.checkpoint = checkpoint
+        self._lease = lease
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="ttl-sweeper", daemon=True)
 
@@ -44,6 +48,8 @@ class Sweeper:
         self._stop.set()
         if self._thread.is_alive():
             self._thread.join(timeout=10)
+        if self._lease is not None:
+            self._lease.release()
 
     def sweep(self) -> int:
         expired = self.reader.expired_messages(now_ms(), BATCH)
@@ -54,6 +60,8 @@ class Sweeper:
     def _run(self) -> None:
         last_checkpoint = time.monotonic()
         while not self._stop.wait(SWEEP_SECONDS):
+            if self._lease is not None and not self._lease.held():
+                continue
             try:
                 self.sweep()
                 if time.monotonic() - last_checkpoint >= CHECKPOINT_SECONDS:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from functools import partial
 from pathlib import Path
@@ -22,22 +22,38 @@ from api.gateway.session import GatewayContext, channels_for
 from api.routes import auth, chat, files, gateway, health, invites, keys, reads, search
 from domain.events import Recorded
 from infra.bootstrap import Node
+from infra.kafka.feed import KafkaFeed
 
 
-def _gateway(node: Node, loop: asyncio.AbstractEventLoop) -> GatewayContext:
-    """The hub on this loop, fed with frames by the chat projection after each batch."""
+def _gateway(
+    node: Node, loop: asyncio.AbstractEventLoop
+) -> tuple[GatewayContext, Callable[[], None]]:
+    """The hub on this loop, fed with frames after each batch of the chat projection (or,
+    with ``HEARTH_EVENT_BUS=kafka``, from the log's topic); and how to stop feeding it."""
     settings = node.settings
     hub = Hub(loop, settings.presence_grace_seconds)
     builder = FrameBuilder(
         node.store, partial(channels_for, node.reader), node.reader.dm_partners_of
     )
-    hub.published = node.chat_runner.position
 
     def feed(batch: list[Recorded]) -> None:
         hub.publish_threadsafe(builder.build(batch), batch[-1].position)
 
-    node.chat_runner.listeners.append(feed)
-    return GatewayContext(
+    stop_feed: Callable[[], None] = _nothing_to_stop
+    hub.published = node.chat_runner.position
+    if settings.event_bus == "kafka" and settings.kafka_bootstrap:
+        kafka = KafkaFeed(
+            settings.kafka_bootstrap,
+            settings.kafka_topic,
+            node.store,
+            node.chat_runner.wait_until,
+            feed,
+            start_after=hub.published,
+        )
+        stop_feed = kafka.start().stop
+    else:
+        node.chat_runner.listeners.append(feed)
+    context = GatewayContext(
         hub=hub,
         frames=builder,
         log=node.store,
@@ -47,13 +63,19 @@ def _gateway(node: Node, loop: asyncio.AbstractEventLoop) -> GatewayContext:
         max_replay=settings.gateway_max_replay,
         buffer_frames=settings.gateway_buffer_frames,
     )
+    return context, stop_feed
+
+
+def _nothing_to_stop() -> None:
+    """The in-process feed stops with the chat projection's runner."""
 
 
 def create_app(node: Node) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.gateway = _gateway(node, asyncio.get_running_loop())
+        app.state.gateway, stop_feed = _gateway(node, asyncio.get_running_loop())
         yield
+        stop_feed()
         node.close()
 
     app = FastAPI(title="Hearth node", version="0.1.0", lifespan=lifespan)

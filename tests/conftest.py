@@ -21,6 +21,7 @@ import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
+from bench.harness import KafkaServer, private_kafka
 from infra.bootstrap import Node, build_node
 from infra.settings import Settings, load_settings
 from infra.web import create_app
@@ -60,6 +61,14 @@ def postgres_server() -> Iterator[PostgresServer]:
     finally:
         subprocess.run([script, "stop", folder], check=False, capture_output=True)
         shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def kafka_server() -> Iterator[KafkaServer]:
+    """Apache Kafka for the scale-out tests, stopped at the end of the session (also when
+    tests fail)."""
+    with private_kafka() as server:
+        yield server
 
 
 @pytest.fixture

@@ -112,6 +112,10 @@ def _resume_position(ws: WebSocket) -> int | None:
 
 async def _start(ws: WebSocket, conn: Connection, ctx: GatewayContext, resume: int | None) -> None:
     head = ctx.hub.published
+    if resume is not None and resume > head and await asyncio.to_thread(_logged, ctx, resume):
+        # The client comes from a process of the node whose feed is further ahead: it has
+        # everything up to ``resume``, and live frames up to there are not sent again.
+        head = resume
     resumed = resume is not None and 0 <= head - resume <= ctx.max_replay
     if resumed and resume is not None:
         frames = await asyncio.to_thread(_replay, ctx, resume, head)
@@ -120,6 +124,10 @@ async def _start(ws: WebSocket, conn: Connection, ctx: GatewayContext, resume: i
                 conn.send(frame.text)
     conn.send(ephemeral("ready", {"position": head, "resumed": resumed}))
     conn.finish_replay(head)
+
+
+def _logged(ctx: GatewayContext, position: int) -> bool:
+    return position <= ctx.log.last_position()
 
 
 def _replay(ctx: GatewayContext, after: int, head: int) -> list[Any]:

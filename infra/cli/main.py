@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 import time
 from collections.abc import Sequence
@@ -37,6 +38,14 @@ def _serve(args: argparse.Namespace) -> int:
         access_log=False,  # the access log would record client IP addresses
         ws_max_size=65536,
     )
+    return 0
+
+
+def _relay(_: argparse.Namespace) -> int:
+    from infra.kafka.service import run_relay
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    run_relay(load_settings())
     return 0
 
 
@@ -127,6 +136,9 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", help="bind address (default HEARTH_HOST or 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default HEARTH_PORT or 8080)")
     serve.set_defaults(run=_serve)
+
+    relay = commands.add_parser("relay", help="publish the log to Kafka (outbox relay)")
+    relay.set_defaults(run=_relay)
 
     projections = commands.add_parser("projections", help="read models").add_subparsers(
         dest="action", required=True

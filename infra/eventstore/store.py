@@ -14,7 +14,12 @@ from collections.abc import Sequence
 from typing import TypeVar
 from uuid import UUID
 
-from eventsourcing.persistence import ApplicationRecorder, IntegrityError, StoredEvent
+from eventsourcing.persistence import (
+    ApplicationRecorder,
+    IntegrityError,
+    Notification,
+    StoredEvent,
+)
 
 from domain.aggregates import AggregateKind, Change, Loaded
 from domain.errors import Conflict
@@ -78,6 +83,11 @@ class EventStore:
         notifications = self.recorder.select_notifications(
             start=after, limit=limit, inclusive_of_start=False
         )
+        return self.decode(notifications)
+
+    def decode(self, notifications: Sequence[Notification]) -> list[Recorded]:
+        """Events in their stored form (from the log, or relayed through Kafka), opened with
+        the keys that still exist: a shredded aggregate's sealed fields decode as ``None``."""
         resolve = self.codec.catalogue.resolve
         keys = self.keys.get_many(
             as_uuid(n.originator_id) for n in notifications if resolve(n.topic).sealed_fields
@@ -88,9 +98,14 @@ class EventStore:
         return self.recorder.max_notification_id() or 0
 
     def wait_for_append(self, after: int, timeout: float) -> bool:
-        """Block until this process appends past ``after`` (True) or ``timeout`` passes."""
+        """Block until the log grows past ``after`` (True) or ``timeout`` passes; appends by
+        other processes count once ``observe_append`` reports them."""
         with self._appended:
             return self._appended.wait(timeout) if self._last_position <= after else True
+
+    def observe_append(self) -> None:
+        """Another process appended: wake followers up to the log's head (see infra/cluster)."""
+        self._announce(self.last_position())
 
     def wake_followers(self) -> None:
         """Wake every ``wait_for_append`` early (e.g. so a stopping follower exits now)."""

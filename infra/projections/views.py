@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from domain.events import Envelope, Recorded
+from infra.cluster.signals import PROGRESS_CHANNEL
 from infra.sql import Cursor, Database
 
 META_STATEMENTS = (
@@ -59,6 +60,10 @@ class OutsideStore(Protocol):
 
 class GenerationChanged(Exception):
     """The view was rebuilt into a newer generation; switch to it."""
+
+
+class PositionMoved(GenerationChanged):
+    """Another process applied these events first; reopen the view and resume from its position."""
 
 
 @dataclass(frozen=True)
@@ -187,7 +192,12 @@ class ViewTarget:
         return cls(db, spec, generation, live=False)
 
     def position(self) -> int:
+        """This generation's position; for the live view, that of whichever generation is
+        live now (a process that only follows the view sees a rebuild's switch)."""
         with self.db.read() as cursor:
+            if self.live:
+                generation = live_generation(cursor, self.name)
+                return get_position(cursor, self.name, generation or self.generation)
             return get_position(cursor, self.name, self.generation)
 
     def apply_batch(self, batch: Sequence[Recorded], *, promote: bool = False) -> None:
@@ -201,6 +211,8 @@ class ViewTarget:
             live = live_generation(cursor, self.name, lock=lock)
             if self.live and live != self.generation:
                 raise GenerationChanged(f"{self.name} is now generation {live}")
+            if self.live and batch:
+                self._fence(cursor, batch[0].position)
             writer = self.spec.writer(cursor, self.generation)
             for recorded in batch:
                 self.spec.apply(recorded.envelope, writer)
@@ -208,6 +220,8 @@ class ViewTarget:
                 self.spec.flush(writer)
             if batch:
                 set_position(cursor, self.name, self.generation, batch[-1].position)
+                if self.live and self.db.dialect == "postgresql":
+                    cursor.execute("SELECT pg_notify(?, ?)", (PROGRESS_CHANNEL, self.name))
             if promote:
                 cursor.execute(
                     "UPDATE projection_generations SET generation = ? WHERE name = ?",
@@ -215,6 +229,18 @@ class ViewTarget:
                 )
                 cursor.execute("DELETE FROM projection_failures WHERE name = ?", (self.name,))
                 self.live = True
+
+    def _fence(self, cursor: Cursor, first: int) -> None:
+        """Refuse a batch whose first event is already applied: on PostgreSQL another process
+        may have applied it (the position row stays locked until this batch commits)."""
+        lock = " FOR UPDATE" if self.db.dialect == "postgresql" else ""
+        cursor.execute(
+            "SELECT position FROM projection_positions WHERE name = ? AND generation = ?" + lock,
+            (self.name, self.generation),
+        )
+        row = cursor.fetchone()
+        if row is not None and int(row["position"]) >= first:
+            raise PositionMoved(f"{self.name} is already at position {row['position']}")
 
     def record_failure(self, position: int, error: str) -> None:
         record_failure(self.db, self.name, position, error)
