@@ -78,12 +78,23 @@ class Settings(BaseSettings):
     s3_bucket: str | None = Field(default=None, description="S3_BUCKET (created when missing).")
     s3_access_key: str | None = Field(default=None, description="S3_ACCESS_KEY.")
     s3_secret_key: str | None = Field(default=None, description="S3_SECRET_KEY.")
+    redis_url: str | None = Field(
+        default=None,
+        description="redis://… to share presence, typing, rate limits and jobs across processes.",
+    )
 
     @field_validator("database_url")
     @classmethod
     def _postgres_only(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("postgresql://", "postgres://")):
             raise ValueError("must be a postgresql:// URL")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_only(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must be a redis://, rediss:// or unix:// URL")
         return value
 
     @field_validator("public_origin")
