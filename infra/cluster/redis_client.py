@@ -27,8 +27,10 @@ def sync_client(settings: Settings) -> redis.Redis:
 
 
 def async_client(url: str) -> redis.asyncio.Redis:
+    """A client on the event loop that answers in ``str``."""
     return redis.asyncio.Redis.from_url(
         url,
+        decode_responses=True,
         socket_connect_timeout=CONNECT_TIMEOUT,
         socket_timeout=SOCKET_TIMEOUT,
         health_check_interval=30,
