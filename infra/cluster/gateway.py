@@ -238,6 +238,7 @@ class RedisCluster:
         """Users whose change could not be written: announced again once Redis is back."""
         self.healthy = False
         self._registered = False
+        self._lost = False
         self._ops: asyncio.Queue[Op] = asyncio.Queue()
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -355,15 +356,19 @@ class RedisCluster:
     async def _beat(self) -> None:
         try:
             added, kept = await self._run("beat", self.process_id, self.keep_ms)
-            lost = (added and self._registered) or (not kept and self.held)
-            if lost or self.unsent:
-                await self._reassert()
+            if (added and self._registered) or (not kept and self.held):
+                self._lost = True  # Redis lost our entries (restarted empty), or we were reaped
             self._registered = True
+            # Not on the first beat back after an outage: the other processes' subscriptions
+            # need a moment to come back too, or they would miss what is announced now.
+            if self.healthy and (self._lost or self.unsent):
+                await self._reassert()
+                self._lost = False
             users = [str(u) for u in self.hub.by_user]
             for start in range(0, len(users), ROUTE_BATCH):
                 batch = users[start : start + ROUTE_BATCH]
                 await self._run("route", self.process_id, self.dead_after_ms, *batch)
-            if self.healthy:  # not on the first beat back: give the others time to beat too
+            if self.healthy:  # and give the others time to beat before reaping them
                 await self._reap()
             self.healthy = True
         except (redis.RedisError, OSError) as error:
