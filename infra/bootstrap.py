@@ -35,6 +35,7 @@ from infra.eventstore.codec import EventCodec
 from infra.eventstore.keys import KeyStore
 from infra.eventstore.recorders import PostgresEventRecorder, SQLiteEventRecorder, sqlite_datastore
 from infra.eventstore.store import EventStore
+from infra.jobs.sweeps import sweep_schedule
 from infra.keydirectory.store import SqlKeyDirectoryStore
 from infra.projections.file_reaper import FileReaperTarget
 from infra.projections.rebuild import rebuild
@@ -185,7 +186,7 @@ def build_node(settings: Settings, *, start: bool = True) -> Node:
     shredder = ProjectionRunner(store, ShredderTarget(storage.keys, storage.views, erasers))
     reader = SqlChatViewReader(storage.views)
     commands = ChatCommands(store)
-    sweeper = Sweeper(reader, commands, storage.checkpoint)
+    sweeper = Sweeper(reader, commands, storage.checkpoint, sweep_schedule(settings))
     auth = build_auth(settings, storage.accounts, commands, store)
     file_commands = FileCommands(store)
     file_reaper = ProjectionRunner(store, FileReaperTarget(storage.views, files, file_commands))

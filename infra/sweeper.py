@@ -4,6 +4,9 @@ It asks the chat view for expired messages once a second and issues the expiry
 command for each, so the tombstone is written (and the shredder destroys the
 key) within about a second of expiry. On SQLite it also truncates the WAL files
 every minute, so deleted content does not linger in old WAL frames.
+
+With Redis configured, the thread only ``schedule``s: each tick queues the sweep as a
+dramatiq job (infra/jobs/sweeps.py), which ``hearth worker`` processes run.
 """
 
 from __future__ import annotations
@@ -29,10 +32,12 @@ class Sweeper:
         reader: ChatViewReader,
         commands: ChatCommands,
         checkpoint: Callable[[], None],
+        schedule: Callable[[], None] | None = None,
     ) -> None:
         self.reader = reader
         self.commands = commands
         self.checkpoint = checkpoint
+        self.schedule: Callable[[], object] = schedule or self.sweep
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="ttl-sweeper", daemon=True)
 
@@ -55,7 +60,7 @@ class Sweeper:
         last_checkpoint = time.monotonic()
         while not self._stop.wait(SWEEP_SECONDS):
             try:
-                self.sweep()
+                self.schedule()
                 if time.monotonic() - last_checkpoint >= CHECKPOINT_SECONDS:
                     self.checkpoint()
                     last_checkpoint = time.monotonic()
