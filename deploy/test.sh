@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every check of the project on a fresh machine: installs what is missing (Python env from
-# uv.lock, Debian's PostgreSQL and Redis, npm packages from package-lock.json), lints, type-checks, and runs
-# the whole test suite on SQLite and on a private PostgreSQL that the suite starts and stops itself.
+# uv.lock, Debian's PostgreSQL and Redis, npm packages from package-lock.json), lints,
+# type-checks, and runs the whole test suite on SQLite and on a private PostgreSQL (and Redis)
+# that the suite starts and stops itself.
 source "$(dirname -- "${BASH_SOURCE[0]}")/python-env.sh"
 cd "$ROOT"
 step() { printf '\n==> %s\n' "$*"; }

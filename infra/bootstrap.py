@@ -35,7 +35,7 @@ from infra.eventstore.codec import EventCodec
 from infra.eventstore.keys import KeyStore
 from infra.eventstore.recorders import PostgresEventRecorder, SQLiteEventRecorder, sqlite_datastore
 from infra.eventstore.store import EventStore
-from infra.jobs.sweeps import sweep_schedule
+from infra.jobs.schedule import sweep_schedule
 from infra.keydirectory.store import SqlKeyDirectoryStore
 from infra.projections.file_reaper import FileReaperTarget
 from infra.projections.rebuild import rebuild

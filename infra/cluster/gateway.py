@@ -239,6 +239,7 @@ class RedisCluster:
         self.healthy = False
         self._registered = False
         self._lost = False
+        self._beat_queued = False
         self._ops: asyncio.Queue[Op] = asyncio.Queue()
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -301,6 +302,8 @@ class RedisCluster:
         self._ops.put_nowait(lambda: self._route(user_id, here))
 
     def typing(self, channel_id: UUID, user_id: UUID, active: bool) -> None:
+        if not self.healthy:  # best effort: not queued up while Redis is away
+            return
         message = {"channel_id": str(channel_id), "user_id": str(user_id), "active": active}
         self._ops.put_nowait(lambda: self._publish("typing", message))
 
@@ -354,6 +357,7 @@ class RedisCluster:
                 await self.client.zrem(f"{self.prefix}route:{user_id}", self.process_id)
 
     async def _beat(self) -> None:
+        self._beat_queued = False
         try:
             added, kept = await self._run("beat", self.process_id, self.keep_ms)
             if (added and self._registered) or (not kept and self.held):
@@ -435,7 +439,9 @@ class RedisCluster:
     async def _beat_loop(self) -> None:
         while True:
             await asyncio.sleep(self.beat_seconds)
-            self._ops.put_nowait(self._beat)
+            if not self._beat_queued:  # while Redis is slow to answer, beats do not pile up
+                self._beat_queued = True
+                self._ops.put_nowait(self._beat)
 
     async def _listen_loop(self) -> None:
         channels = [self.prefix + c for c in ("presence", "typing", "process:" + self.process_id)]
@@ -454,7 +460,12 @@ class RedisCluster:
                     await pubsub.aclose()  # type: ignore[no-untyped-call]
 
     def _receive(self, channel: str, body: str) -> None:
-        message = json.loads(body)
+        try:
+            self._dispatch(channel, json.loads(body))
+        except (ValueError, KeyError, TypeError, AttributeError):
+            log.exception("malformed gateway cluster message ignored")
+
+    def _dispatch(self, channel: str, message: dict[str, Any]) -> None:
         if message.get("from") == self.process_id:
             return
         if channel == "presence":

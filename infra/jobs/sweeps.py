@@ -18,8 +18,7 @@ from collections.abc import Callable
 import dramatiq
 from dramatiq.brokers.redis import RedisBroker
 
-from infra.jobs.broker import QUEUE, node_broker
-from infra.settings import Settings
+from infra.jobs.broker import QUEUE
 
 SWEEP_ACTOR = "sweep_expired_messages"
 PENDING_MS = 60_000
@@ -53,10 +52,3 @@ class SweepJobs:
             raise RuntimeError("this process enqueues sweeps but does not run them")
         self.broker.client.delete(self.pending_key)
         return self.sweep()
-
-
-def sweep_schedule(settings: Settings) -> Callable[[], None] | None:
-    """How the node's sweeper thread sweeps: itself (None), or by queueing jobs."""
-    if settings.redis_url is None:
-        return None
-    return SweepJobs(node_broker(settings)).schedule

@@ -171,6 +171,22 @@ def test_a_user_connected_to_both_stays_online_until_the_last_socket_closes(pair
     run(scenario())
 
 
+def test_joining_a_server_while_connected_shows_in_its_snapshot_on_every_process(
+    pair: Pair,
+) -> None:
+    world = World(pair.a)
+
+    async def scenario() -> None:
+        await Client.open(pair.a, world.carol)  # not a member yet
+        await Client.open(pair.b, world.bob)
+        assert world.carol_id not in snapshot(pair.b, world, world.bob)
+        world.join(world.carol)
+        expected = {world.bob_id: "online", world.carol_id: "online"}
+        await eventually(lambda: snapshot(pair.b, world, world.bob), expected, seconds=5)
+
+    run(scenario())
+
+
 async def closed_with(client: Client) -> int:
     with pytest.raises(ConnectionClosed) as closed:
         while True:
