@@ -242,6 +242,8 @@ class Accounts:
         self.log = log
         self.node_name = node_name
         self.guard = Guard(ports.limiter)
+        self.on_sessions_ended: list[Callable[[UUID, list[UUID]], None]] = []
+        """Told of each user's ended sessions, so the gateway closes their sockets at once."""
 
     def register(self, username: str, password: str, client: str) -> SignedIn:
         self.guard.request("register", client)
@@ -358,7 +360,7 @@ class Accounts:
         self.require_password(caller.user_id, password, client)
         with contextlib.suppress(NotFound):  # deleted by an earlier, interrupted attempt
             self.commands.delete_user(caller.user_id)
-        self.ports.sessions.revoke_all(caller.user_id)
+        self._sessions_ended(caller.user_id, self.ports.sessions.revoke_all(caller.user_id))
         self.ports.credentials.erase(caller.user_id)
 
     def require_password(self, user_id: UUID, password: str, client: str) -> None:
@@ -389,6 +391,11 @@ class Accounts:
     ) -> None:
         if session_ids:
             self.record(user_id, lambda s: account.revoke_sessions(s, user_id, session_ids, reason))
+            self._sessions_ended(user_id, session_ids)
+
+    def _sessions_ended(self, user_id: UUID, session_ids: list[UUID]) -> None:
+        for listener in self.on_sessions_ended:
+            listener(user_id, session_ids)
 
 
 def check_password(password: str, username_key: str, common: Container[str]) -> None:

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every check of the project on a fresh machine: installs what is missing (Python env from
-# uv.lock, Debian's PostgreSQL, npm packages from package-lock.json), lints, type-checks, and runs
-# the whole test suite on SQLite and on a private PostgreSQL that the suite starts and stops itself.
+# uv.lock, Debian's PostgreSQL and Redis, npm packages from package-lock.json), lints,
+# type-checks, and runs the whole test suite on SQLite and on a private PostgreSQL (and Redis)
+# that the suite starts and stops itself.
 source "$(dirname -- "${BASH_SOURCE[0]}")/python-env.sh"
 cd "$ROOT"
 step() { printf '\n==> %s\n' "$*"; }
@@ -11,6 +12,11 @@ python_env
 if ! command -v chromium >/dev/null; then
   # Debian's Chromium for the browser tests (Playwright cannot download its own browser here).
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
+
+# Debian's Redis for the scale-out tests, which start a private one on a free port.
+if ! command -v redis-server >/dev/null; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
 fi
 
 # SeaweedFS, the S3 server of the storage tests, compiles for minutes on a fresh machine: build

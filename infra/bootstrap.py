@@ -37,6 +37,7 @@ from infra.eventstore.codec import EventCodec
 from infra.eventstore.keys import KeyStore
 from infra.eventstore.recorders import PostgresEventRecorder, SQLiteEventRecorder, sqlite_datastore
 from infra.eventstore.store import EventStore
+from infra.jobs.schedule import sweep_schedule
 from infra.keydirectory.store import SqlKeyDirectoryStore
 from infra.projections.file_reaper import FileReaperTarget
 from infra.projections.rebuild import rebuild
@@ -229,7 +230,13 @@ def build_node(settings: Settings, *, start: bool = True) -> Node:
     )
     reader = SqlChatViewReader(storage.views)
     commands = ChatCommands(store)
-    sweeper = Sweeper(reader, commands, storage.checkpoint, lease_of(membership, "sweeper"))
+    sweeper = Sweeper(
+        reader,
+        commands,
+        storage.checkpoint,
+        lease=lease_of(membership, "sweeper"),
+        schedule=sweep_schedule(settings),
+    )
     auth = build_auth(settings, storage.accounts, commands, store)
     file_commands = FileCommands(store)
     file_reaper = ProjectionRunner(

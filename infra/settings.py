@@ -100,12 +100,23 @@ class Settings(BaseSettings):
     kafka_partitions: int = Field(
         default=6, ge=1, le=1000, description="Partitions of the topic when the relay creates it."
     )
+    redis_url: str | None = Field(
+        default=None,
+        description="redis://… to share presence, typing, rate limits and jobs across processes.",
+    )
 
     @field_validator("database_url")
     @classmethod
     def _postgres_only(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("postgresql://", "postgres://")):
             raise ValueError("must be a postgresql:// URL")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_only(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must be a redis://, rediss:// or unix:// URL")
         return value
 
     @field_validator("public_origin")

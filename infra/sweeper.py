@@ -4,6 +4,9 @@ It asks the chat view for expired messages once a second and issues the expiry
 command for each, so the tombstone is written (and the shredder destroys the
 key) within about a second of expiry. On SQLite it also truncates the WAL files
 every minute, so deleted content does not linger in old WAL frames.
+
+With Redis configured, the thread only ``schedule``s: each tick queues the sweep as a
+dramatiq job (infra/jobs/sweeps.py), which ``hearth worker`` processes run.
 """
 
 from __future__ import annotations
@@ -31,12 +34,14 @@ class Sweeper:
         commands: ChatCommands,
         checkpoint: Callable[[], None],
         lease: Lease | None = None,
+        schedule: Callable[[], None] | None = None,
     ) -> None:
         """``lease``: on a node of several processes, only its holder sweeps."""
         self.reader = reader
         self.commands = commands
         self.checkpoint = checkpoint
         self._lease = lease
+        self.schedule: Callable[[], object] = schedule or self.sweep
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="ttl-sweeper", daemon=True)
 
@@ -63,7 +68,7 @@ class Sweeper:
             if self._lease is not None and not self._lease.held():
                 continue
             try:
-                self.sweep()
+                self.schedule()
                 if time.monotonic() - last_checkpoint >= CHECKPOINT_SECONDS:
                     self.checkpoint()
                     last_checkpoint = time.monotonic()

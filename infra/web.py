@@ -16,6 +16,7 @@ from starlette.types import Scope
 
 from api.deps import ApiContext
 from api.errors import install_error_handlers
+from api.gateway.cluster import Cluster, LocalCluster
 from api.gateway.frames import FrameBuilder
 from api.gateway.hub import Hub
 from api.gateway.session import GatewayContext, channels_for
@@ -23,6 +24,7 @@ from api.routes import auth, chat, files, gateway, health, invites, keys, reads,
 from domain.events import Recorded
 from infra.bootstrap import Node
 from infra.kafka.feed import KafkaFeed
+from infra.settings import Settings
 
 
 def _gateway(
@@ -31,7 +33,7 @@ def _gateway(
     """The hub on this loop, fed with frames after each batch of the chat projection (or,
     with ``HEARTH_EVENT_BUS=kafka``, from the log's topic); and how to stop feeding it."""
     settings = node.settings
-    hub = Hub(loop, settings.presence_grace_seconds)
+    hub = Hub(loop, settings.presence_grace_seconds, gateway_cluster(settings))
     builder = FrameBuilder(
         node.store, partial(channels_for, node.reader), node.reader.dm_partners_of
     )
@@ -70,12 +72,27 @@ def _nothing_to_stop() -> None:
     """The in-process feed stops with the chat projection's runner."""
 
 
+def gateway_cluster(settings: Settings) -> Cluster:
+    """This process alone by default; every gateway process of the node, through Redis."""
+    if settings.redis_url is None:
+        return LocalCluster()
+    from infra.cluster.gateway import RedisCluster
+    from infra.cluster.redis_client import key_prefix
+
+    return RedisCluster(settings.redis_url, key_prefix(settings) + "gateway:")
+
+
 def create_app(node: Node) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.gateway, stop_feed = _gateway(node, asyncio.get_running_loop())
+        cluster = app.state.gateway.hub.cluster
+        await cluster.start()
+        node.accounts.on_sessions_ended.append(cluster.sessions_ended)
         yield
+        node.accounts.on_sessions_ended.remove(cluster.sessions_ended)
         stop_feed()
+        await cluster.stop()
         node.close()
 
     app = FastAPI(title="Hearth node", version="0.1.0", lifespan=lifespan)

@@ -85,6 +85,56 @@ def postgres_url(postgres_server: PostgresServer) -> Iterator[str]:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+@dataclass(frozen=True)
+class RedisServer:
+    """A private Redis on a loopback port, started by ``infra/services/redis.sh``."""
+
+    url: str
+    folder: Path
+    port: int
+
+    def stop(self) -> None:
+        subprocess.run([REDIS_SCRIPT, "stop", str(self.folder)], check=True, capture_output=True)
+
+    def start(self) -> None:
+        command = [REDIS_SCRIPT, "start", str(self.folder), str(self.port)]
+        subprocess.run(command, check=True, capture_output=True)
+
+    def restart(self, *, lose_data: bool) -> None:
+        """Stop Redis and start it again on the same port, with or without its data."""
+        self.stop()
+        if lose_data:
+            for name in ("appendonlydir", "appendonly.aof", "dump.rdb"):
+                shutil.rmtree(self.folder / name, ignore_errors=True)
+                (self.folder / name).unlink(missing_ok=True)
+        self.start()
+
+
+REDIS_SCRIPT = str(ROOT / "infra" / "services" / "redis.sh")
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    """A running Redis for the session, stopped at the end (also when tests fail)."""
+    folder = Path(tempfile.mkdtemp(prefix="hearth-redis-"))
+    server = RedisServer(f"redis://127.0.0.1:{(port := free_port())}/0", folder, port)
+    try:
+        server.start()
+        yield server
+    finally:
+        subprocess.run([REDIS_SCRIPT, "stop", str(folder)], check=False, capture_output=True)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def redis_url(redis_server: RedisServer) -> str:
+    """The session's Redis, emptied for this test."""
+    subprocess.run(
+        ["redis-cli", "-p", str(redis_server.port), "flushall"], check=True, capture_output=True
+    )
+    return redis_server.url
+
+
 @pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
     name: str = request.param

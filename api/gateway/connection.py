@@ -15,6 +15,8 @@ from uuid import UUID
 from domain.membership import Role
 
 MAX_BUFFERED_BYTES = 4 * 1024 * 1024
+SESSION_ENDED = 4001
+"""Close code of a connection whose session ended (sign-out, revocation) or token expired."""
 
 
 @dataclass(eq=False)
@@ -25,11 +27,14 @@ class Connection:
     roles: dict[UUID, Role]
     max_frames: int = 2000
     """Frames that may wait for a slow socket before the connection is closed (4008)."""
+    session_id: UUID | None = None
     last_position: int = 0
     narrowed_to: set[UUID] | None = None
     """Set by ``subscribe``: message events only of these channels."""
     replaying: bool = True
     overflowed: bool = False
+    closing: int | None = None
+    """Set by ``close``: the code the session closes the socket with."""
     _buffer: deque[str] = field(default_factory=deque)
     _pending: list[tuple[int, str]] = field(default_factory=list)
     _bytes: int = 0
@@ -69,11 +74,18 @@ class Connection:
         for position, text in pending:
             self.deliver(position, text)
 
+    def close(self, code: int) -> None:
+        """End the connection with ``code``; frames not yet sent are dropped."""
+        self.closing = code
+        self._buffer.clear()
+        self._bytes = 0
+        self._ready.set()
+
     async def next_frames(self) -> list[str]:
-        """Wait for frames to send (empty list: the connection overflowed)."""
+        """Wait for frames to send (empty list: the connection overflowed or is closing)."""
         await self._ready.wait()
         self._ready.clear()
-        if self.overflowed:
+        if self.overflowed or self.closing is not None:
             return []
         frames = list(self._buffer)
         self._buffer.clear()

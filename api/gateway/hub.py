@@ -5,6 +5,11 @@ thread through ``publish_threadsafe``; everything else happens on the loop, so n
 lock is needed. Visibility is decided when a frame is sent, from the access each
 connection holds, which the frames themselves keep up to date (a member joining,
 leaving or changing role; a channel created or deleted).
+
+Presence, typing and ended sessions also concern the node's other gateway processes,
+if it has any: the hub tells its ``Cluster`` of each change here, and the cluster
+calls ``broadcast_presence``, ``relay_typing`` and ``close_sessions`` for changes
+from elsewhere (api/gateway/cluster.py).
 """
 
 from __future__ import annotations
@@ -15,7 +20,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 from uuid import UUID
 
-from api.gateway.connection import Connection
+from api.gateway.cluster import Cluster, LocalCluster, Servers
+from api.gateway.connection import SESSION_ENDED, Connection
 from api.gateway.frames import Frame, Grant
 from domain.membership import Role
 
@@ -28,8 +34,15 @@ def ephemeral(op: str, data: dict[str, object]) -> str:
 
 
 class Hub:
-    def __init__(self, loop: asyncio.AbstractEventLoop, presence_grace_seconds: float) -> None:
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        presence_grace_seconds: float,
+        cluster: Cluster | None = None,
+    ) -> None:
         self.loop = loop
+        self.cluster: Cluster = cluster or LocalCluster()
+        self.cluster.bind(self)
         self.presence_grace_seconds = presence_grace_seconds
         self.published = 0
         self.by_channel: dict[UUID, set[Connection]] = defaultdict(set)
@@ -49,11 +62,13 @@ class Hub:
                 self.by_server[server_id].add(conn)
             for channel_id in channel_ids:
                 self.by_channel[channel_id].add(conn)
+        if first:
+            self.cluster.routed(conn.user_id, True)
         pending = self._going_offline.pop(conn.user_id, None)
         if pending is not None:
             pending.cancel()
         elif first:
-            self._announce(conn.user_id, self.status(conn.user_id))
+            self._status_changed(conn.user_id)
 
     def detach(self, conn: Connection) -> None:
         self._drop_index(conn, conn.channels)
@@ -61,6 +76,7 @@ class Hub:
         users.discard(conn)
         if not users:
             del self.by_user[conn.user_id]
+            self.cluster.routed(conn.user_id, False)
             self._going_offline[conn.user_id] = self.loop.call_later(
                 self.presence_grace_seconds, self._offline, conn.user_id, set(conn.channels)
             )
@@ -79,23 +95,31 @@ class Hub:
         was = self.status(conn.user_id)
         (self.idle.add if idle else self.idle.discard)(conn.user_id)
         if self.status(conn.user_id) != was:
-            self._announce(conn.user_id, self.status(conn.user_id))
+            self._status_changed(conn.user_id)
 
     def _offline(self, user_id: UUID, servers: set[UUID | None]) -> None:
         self._going_offline.pop(user_id, None)
         self.idle.discard(user_id)
-        self._broadcast_presence(user_id, "offline", servers)
+        self.cluster.status_changed(user_id, None, frozenset(s for s in servers if s is not None))
 
-    def _announce(self, user_id: UUID, status: str) -> None:
-        servers: set[UUID | None] = set()
-        for conn in self.by_user.get(user_id, ()):
-            servers.update(conn.channels)
-        self._broadcast_presence(user_id, status, servers)
+    def servers_of_user(self, user_id: UUID) -> Servers:
+        """The servers of the user's connections to this process."""
+        return frozenset(self._servers_of((user_id,)))
 
-    def _broadcast_presence(self, user_id: UUID, status: str, servers: set[UUID | None]) -> None:
+    def _status_changed(self, user_id: UUID) -> None:
+        self.cluster.status_changed(user_id, self.status(user_id), self.servers_of_user(user_id))
+
+    def broadcast_presence(self, user_id: UUID, status: str, servers: Servers) -> None:
+        """Tell this process's clients in those servers of a user's (node-wide) status."""
         text = ephemeral("presence", {"user_id": str(user_id), "status": status})
-        for conn in self._union(self.by_server.get(s, set()) for s in servers if s is not None):
+        for conn in self._union(self.by_server.get(s, set()) for s in servers):
             conn.send(text)
+
+    def close_sessions(self, user_id: UUID, session_ids: frozenset[UUID]) -> None:
+        """Close the user's connections opened in these sessions (4001)."""
+        for conn in self.by_user.get(user_id, ()):
+            if conn.session_id in session_ids:
+                conn.close(SESSION_ENDED)
 
     # -- typing ----------------------------------------------------------------------
 
@@ -111,12 +135,17 @@ class Hub:
             self._typing[key] = self.loop.call_later(
                 TYPING_SECONDS, self.typing, conn, channel_id, False
             )
-        data = {"channel_id": str(channel_id), "user_id": str(conn.user_id), "active": active}
-        text = ephemeral("typing", data)
-        for other in self.by_channel[channel_id]:
-            if other.user_id != conn.user_id:
-                other.send(text)
+        self.relay_typing(channel_id, conn.user_id, active)
+        self.cluster.typing(channel_id, conn.user_id, active)
         return True
+
+    def relay_typing(self, channel_id: UUID, user_id: UUID, active: bool) -> None:
+        """Send a typing indicator to this process's other readers of the channel."""
+        data = {"channel_id": str(channel_id), "user_id": str(user_id), "active": active}
+        text = ephemeral("typing", data)
+        for other in self.by_channel.get(channel_id, ()):
+            if other.user_id != user_id:
+                other.send(text)
 
     # -- logged events -------------------------------------------------------------------
 
@@ -188,6 +217,9 @@ class Hub:
             self.by_server[grant.server_id].add(conn)
             for channel_id in grant.channel_ids:
                 self.by_channel[channel_id].add(conn)
+        if grant.user_id in self.by_user:
+            servers = self.servers_of_user(grant.user_id)
+            self.cluster.servers_changed(grant.user_id, self.status(grant.user_id), servers)
 
     def _drop_index(self, conn: Connection, channels: dict[UUID | None, set[UUID]]) -> None:
         for server_id, channel_ids in channels.items():

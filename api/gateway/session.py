@@ -18,7 +18,7 @@ from fastapi import WebSocket, WebSocketDisconnect
 
 from api.deps import TokenVerifier
 from api.errors import ApiError
-from api.gateway.connection import Connection
+from api.gateway.connection import SESSION_ENDED, Connection
 from api.gateway.frames import FrameBuilder
 from api.gateway.hub import MODERATORS, Hub, ephemeral
 from api.ports import LogReader
@@ -33,7 +33,7 @@ MAX_SUBSCRIBED = 100
 
 class Close:
     UNKNOWN = 4000
-    AUTH = 4001
+    AUTH = SESSION_ENDED
     BAD_FRAME = 4002
     SLOW = 4008
     TIMEOUT = 4009
@@ -84,15 +84,18 @@ async def serve(ws: WebSocket, ctx: GatewayContext) -> None:
     try:
         if token is None:
             raise ApiError(401, "unauthenticated", "no token")
-        user_id = await asyncio.to_thread(ctx.tokens.user_id, token)
+        caller = await asyncio.to_thread(ctx.tokens.caller, token)
     except ApiError:
         await ws.close(code=Close.AUTH)
         return
+    user_id = caller.user_id
     resume_from = _resume_position(ws)
     channels, roles = await asyncio.to_thread(access_of, ctx.reader, user_id)
     offered = [p.strip() for p in ws.headers.get("sec-websocket-protocol", "").split(",")]
     await ws.accept(subprotocol=PROTOCOL if PROTOCOL in offered else None)
-    conn = Connection(user_id, channels, roles, max_frames=ctx.buffer_frames)
+    conn = Connection(
+        user_id, channels, roles, max_frames=ctx.buffer_frames, session_id=caller.session_id
+    )
     interval_ms = int(ctx.heartbeat_seconds * 1000)
     # hello goes into the buffer before the hub knows the connection, so it is always the
     # first frame (attaching announces presence, which would otherwise come first).
@@ -158,6 +161,8 @@ async def _send_loop(ws: WebSocket, conn: Connection) -> int:
         frames = await conn.next_frames()
         if conn.overflowed:
             return Close.SLOW
+        if conn.closing is not None:
+            return conn.closing
         for text in frames:
             await ws.send_text(text)
 

@@ -25,4 +25,4 @@ def presence(server_id: UUID, request: Request, ctx: Context, user: CurrentUser)
     """Members of the server who are online or idle now (everyone else is offline)."""
     member_server(ctx, user, server_id)
     hub = request.app.state.gateway.hub
-    return hub.present_in(server_id)  # type: ignore[no-any-return]
+    return hub.cluster.present_in(server_id)  # type: ignore[no-any-return]

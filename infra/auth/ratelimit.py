@@ -12,8 +12,9 @@ Two policies, chosen by how the use case calls it:
   who mistypes waits at most ``max_lock`` and never longer.
 
 State lives in memory only, and an entry is dropped as soon as its window has passed,
-so no client address outlives the window. One process's limits are its own; several
-worker processes need a shared implementation (Redis) of the same interface.
+so no client address outlives the window. One process's limits are its own; with
+``HEARTH_REDIS_URL`` set, ``infra.cluster.ratelimit`` keeps the same policies in Redis so
+that every process of the node draws on one budget.
 """
 
 from __future__ import annotations
@@ -37,17 +38,21 @@ class Limits:
     max_lock: float
 
 
+def lock_seconds(failures: int, limits: Limits) -> float:
+    """The lock ``failures`` failures impose, counted from the last one."""
+    beyond = failures - limits.allowed_failures
+    if beyond < 0:
+        return 0.0
+    return min(limits.max_lock, limits.first_lock * 2.0**beyond)
+
+
 @dataclass
 class _Failures:
     count: int = 0
     last: float = 0.0
 
     def lock(self, limits: Limits) -> float:
-        """The lock the failures so far impose, counted from the last one."""
-        beyond = self.count - limits.allowed_failures
-        if beyond < 0:
-            return 0.0
-        return min(limits.max_lock, limits.first_lock * 2.0**beyond)
+        return lock_seconds(self.count, limits)
 
     def expired(self, limits: Limits, now: float) -> bool:
         return now - self.last > self.lock(limits) + limits.failure_window

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from api.accounts import Accounts, AuthPorts, SecondFactors
+from api.accounts import Accounts, AuthPorts, RateLimiter, SecondFactors
 from api.chat_commands import ChatCommands
 from api.ports import EventLog
 from infra.auth import node_key
@@ -40,6 +40,17 @@ def limits(settings: Settings) -> Limits:
     )
 
 
+def rate_limiter(settings: Settings) -> RateLimiter:
+    """In this process by default; in Redis, shared by every process, when it is configured."""
+    if settings.redis_url is None:
+        return InProcessRateLimiter(limits(settings))
+    from infra.cluster.ratelimit import RedisRateLimiter
+    from infra.cluster.redis_client import key_prefix, sync_client
+
+    prefix = key_prefix(settings) + "ratelimit:"
+    return RedisRateLimiter(sync_client(settings), limits(settings), prefix)
+
+
 def build_auth(settings: Settings, db: Database, commands: ChatCommands, log: EventLog) -> Auth:
     credentials = CredentialStore(db)
     sessions = SessionStore(db, settings.refresh_token_days)
@@ -65,7 +76,7 @@ def build_auth(settings: Settings, db: Database, commands: ChatCommands, log: Ev
             rp_name=settings.node_name,
         ),
         challenges=challenges,
-        limiter=InProcessRateLimiter(limits(settings)),
+        limiter=rate_limiter(settings),
         common_passwords=common_passwords(),
     )
     accounts = Accounts(ports, commands, log, settings.node_name)

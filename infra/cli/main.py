@@ -11,11 +11,15 @@ import logging
 import sys
 import time
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from domain.events import Recorded
-from infra.errors import InfraError
-from infra.settings import load_settings
+from infra.errors import ConfigurationError, InfraError
+from infra.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from infra.jobs.dead_letters import DeadLetters
 
 VIEW_NAMES = ("chat", "search")
 """The views `hearth projections rebuild` rebuilds (``infra.cli.inspect`` opens them)."""
@@ -128,6 +132,49 @@ def _admin_checkpoint(_: argparse.Namespace) -> int:
     return 0
 
 
+def _worker(args: argparse.Namespace) -> int:
+    import signal
+    import threading
+
+    from infra.jobs.worker import run_worker
+
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    run_worker(load_settings(), args.threads, stop)
+    return 0
+
+
+def _dead_letters(settings: Settings) -> DeadLetters:
+    from infra.jobs.broker import node_broker
+    from infra.jobs.dead_letters import DeadLetters
+
+    if settings.redis_url is None:
+        raise ConfigurationError("jobs are kept in Redis: set HEARTH_REDIS_URL")
+    return DeadLetters(node_broker(settings))
+
+
+def _jobs_dead(_: argparse.Namespace) -> int:
+    letters = _dead_letters(load_settings()).list()
+    for letter in letters:
+        print(letter.line())
+    print(f"{len(letters)} dead-lettered job(s)", file=sys.stderr)
+    return 0
+
+
+def _jobs_retry(args: argparse.Namespace) -> int:
+    if not _dead_letters(load_settings()).retry(args.id):
+        print(f"hearth: no dead-lettered job {args.id}", file=sys.stderr)
+        return 1
+    print(f"{args.id}: queued again")
+    return 0
+
+
+def _jobs_purge(_: argparse.Namespace) -> int:
+    print(f"{_dead_letters(load_settings()).purge()} dead-lettered job(s) dropped")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="hearth", description="Hearth node")
     commands = root.add_subparsers(dest="command", required=True)
@@ -139,6 +186,18 @@ def parser() -> argparse.ArgumentParser:
 
     relay = commands.add_parser("relay", help="publish the log to Kafka (outbox relay)")
     relay.set_defaults(run=_relay)
+    worker = commands.add_parser("worker", help="run background jobs (needs HEARTH_REDIS_URL)")
+    worker.add_argument("--threads", type=int, default=2, help="jobs run at once (default 2)")
+    worker.set_defaults(run=_worker)
+
+    jobs = commands.add_parser("jobs", help="background jobs").add_subparsers(
+        dest="action", required=True
+    )
+    jobs.add_parser("dead", help="list dead-lettered jobs").set_defaults(run=_jobs_dead)
+    retry = jobs.add_parser("retry", help="queue a dead-lettered job again")
+    retry.add_argument("id", help="the job's id, as `hearth jobs dead` shows it")
+    retry.set_defaults(run=_jobs_retry)
+    jobs.add_parser("purge", help="drop every dead-lettered job").set_defaults(run=_jobs_purge)
 
     projections = commands.add_parser("projections", help="read models").add_subparsers(
         dest="action", required=True

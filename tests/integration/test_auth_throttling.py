@@ -30,10 +30,15 @@ def _retry_after(response: Any) -> int:
     return int(response.headers["Retry-After"])
 
 
-@pytest.fixture
-def app_with(settings: Settings) -> Iterator[Callable[..., FastAPI]]:
-    """Build a node with some settings changed, and its app."""
+@pytest.fixture(params=["in-process", "redis"])
+def app_with(
+    settings: Settings, request: pytest.FixtureRequest
+) -> Iterator[Callable[..., FastAPI]]:
+    """Build a node with some settings changed, and its app; its limiter in this process
+    or in Redis (the same policies must hold on both)."""
     nodes = []
+    if request.param == "redis":
+        settings = settings.model_copy(update={"redis_url": request.getfixturevalue("redis_url")})
 
     def build(**changes: Any) -> FastAPI:
         node = build_node(settings.model_copy(update=changes))
