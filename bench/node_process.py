@@ -140,10 +140,10 @@ def _node_environment(
     return env
 
 
-def _healthy(port: int) -> bool:
+def _healthy(port: int, path: str) -> bool:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
     try:
-        connection.request("GET", "/healthz")
+        connection.request("GET", path)
         return connection.getresponse().status == 200
     except OSError:
         return False
@@ -151,49 +151,43 @@ def _healthy(port: int) -> bool:
         connection.close()
 
 
-def _wait_until_healthy(process: subprocess.Popen[bytes], port: int, folder: Path) -> None:
+def _wait_until_healthy(
+    process: subprocess.Popen[bytes], port: int, path: str, folder: Path
+) -> None:
     deadline = time.monotonic() + START_TIMEOUT_SECONDS
-    while not _healthy(port):
+    while not _healthy(port, path):
         if process.poll() is not None or time.monotonic() > deadline:
             log = (folder / "node.log").read_text(errors="replace")
-            raise RuntimeError(f"the node did not start (exit {process.poll()}):\n{log[-3000:]}")
+            raise RuntimeError(f"the server did not start (exit {process.poll()}):\n{log[-3000:]}")
         time.sleep(HEALTH_POLL_SECONDS)
 
 
 @contextmanager
-def running_node(
+def running_server(
+    command: Sequence[str],
+    env: Mapping[str, str],
+    port: int,
+    folder: Path,
     core: int | None,
-    bytecode: Path,
-    profile: Sequence[str] = (),
-    extra: Mapping[str, str] | None = None,
+    health_path: str = "/healthz",
+    cwd: Path = ROOT,
 ) -> Iterator[NodeProcess]:
-    """``hearth serve`` on a fresh data folder and free port, pinned to ``core``; stopped after.
+    """Any HTTP server in a process of its own pinned to ``core``, until the block ends.
 
-    ``bytecode`` is where Python caches compiled modules across the starts of one run.
-    ``profile`` (``threads``, or ``cprofile`` and a statistics file) runs the node
-    through ``bench.profiled_node`` with those arguments.
-
-    Polling ``/healthz`` runs here, on the generator's core, so it takes nothing from
-    the node's; a poll every 5 ms bounds the cold start's error to about that.
+    It is started in ``cwd`` with ``env``, its output goes to
+    ``folder/node.log``, and it counts as started at its first ``200`` from
+    ``health_path``. Polling runs here, on the generator's core, so it takes nothing
+    from the server's; a poll every 5 ms bounds the cold start's error to about that.
     """
-    folder = Path(tempfile.mkdtemp(prefix="hearth-bench-gateway-"))
-    port = _free_port()
-    command = [str(HEARTH), "serve"]
-    if profile:
-        command = [sys.executable, "-m", "bench.profiled_node", *profile, "serve"]
     if core is not None:
         command = ["taskset", "-c", str(core), *command]
-    log = (folder / "node.log").open("wb")
+    log = (folder / "node.log").open("ab")
     spawned = time.perf_counter()
     process = subprocess.Popen(
-        command,
-        cwd=ROOT,
-        env=_node_environment(folder, port, bytecode, extra or {}),
-        stdout=log,
-        stderr=subprocess.STDOUT,
+        command, cwd=cwd, env=dict(env), stdout=log, stderr=subprocess.STDOUT
     )
     try:
-        _wait_until_healthy(process, port, folder)
+        _wait_until_healthy(process, port, health_path, folder)
         yield NodeProcess(process, port, folder, time.perf_counter() - spawned)
     finally:
         process.terminate()
@@ -203,4 +197,34 @@ def running_node(
             process.kill()
             process.wait()
         log.close()
-        shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextmanager
+def running_node(
+    core: int | None,
+    bytecode: Path,
+    profile: Sequence[str] = (),
+    extra: Mapping[str, str] | None = None,
+    folder: Path | None = None,
+) -> Iterator[NodeProcess]:
+    """``hearth serve`` on a free port, pinned to ``core``; stopped after.
+
+    The node's data lives in ``folder`` (kept, for a restart on the same data), or in a
+    fresh folder removed afterwards. ``bytecode`` is where Python caches compiled
+    modules across the starts of one run. ``profile`` (``threads``, or ``cprofile``
+    and a statistics file) runs the node through ``bench.profiled_node`` with those
+    arguments.
+    """
+    scratch = folder is None
+    folder = folder or Path(tempfile.mkdtemp(prefix="hearth-bench-gateway-"))
+    port = _free_port()
+    command = [str(HEARTH), "serve"]
+    if profile:
+        command = [sys.executable, "-m", "bench.profiled_node", *profile, "serve"]
+    env = _node_environment(folder, port, bytecode, extra or {})
+    try:
+        with running_server(command, env, port, folder, core) as node:
+            yield node
+    finally:
+        if scratch:
+            shutil.rmtree(folder, ignore_errors=True)
