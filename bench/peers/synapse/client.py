@@ -116,19 +116,19 @@ class SyncReceivers:
 
         async def one(member: Account) -> None:
             async with limit:
-                path = f"{CLIENT}/user/{quote(member.user_id)}/filter"
-                initial, polling = [
-                    (await self.rest.call("POST", path, member, room_filter(self.room.id, n)))[
-                        "filter_id"
-                    ]
-                    for n in (INITIAL_TIMELINE_LIMIT, TIMELINE_LIMIT)
-                ]
+                initial = await self._upload_filter(member, INITIAL_TIMELINE_LIMIT)
+                polling = await self._upload_filter(member, TIMELINE_LIMIT)
                 receiver = SyncReceiver(self.rest, member, polling, self.room.id, self.deliveries)
                 await receiver.connect()
                 since = await receiver.sync(None, initial)
             self.tasks.append(asyncio.create_task(receiver.poll(since)))
 
         await asyncio.gather(*(one(member) for member in members))
+
+    async def _upload_filter(self, member: Account, limit: int) -> str:
+        path = f"{CLIENT}/user/{quote(member.user_id)}/filter"
+        answer = await self.rest.call("POST", path, member, room_filter(self.room.id, limit))
+        return str(answer["filter_id"])
 
     async def close(self) -> None:
         for task in self.tasks:
