@@ -48,15 +48,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import io
 import os
 import pstats
-import resource
 import statistics
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -64,30 +62,29 @@ from typing import Any
 import uvloop
 
 from bench import harness
-from bench.harness import Backend, Figure, Report
-from bench.loadgen import Community, Rest, Subscribers, post_at_rate, set_up
-from bench.node_process import CLOCK_TICKS, NodeProcess, core_busy_seconds, running_node
+from bench.harness import Backend, CheckedFigure, Report, Target
+from bench.loadgen import PROBE_PREFIX, Community, Rest, Subscribers, set_up
+from bench.node_process import NodeProcess, running_node
+from bench.windows import (
+    GENERATOR_CORE,
+    MS,
+    SERVER_CORE,
+    US,
+    Window,
+    interference,
+    measure_window,
+    pinned,
+)
 
 FULL_SUBSCRIBERS = (1, 100, 1000)
 QUICK_SUBSCRIBERS = (1, 10, 50)
-NODE_CORE, GENERATOR_CORE = 0, 1
 # Rates tried when stepping up, as multiples of the fixed rate; a run stops at the
 # first rate that does not hold.
 RATE_STEPS = (0.1, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 2.5, 3.0, 4.0)
 WARM_UP_SECONDS = 1.0
-DRAIN_SECONDS = 10.0
-# Before a window: no frame for this long (waiting at most the limit) means the node is done
-# with the previous one.
-QUIET_SECONDS, SETTLE_LIMIT_SECONDS = 0.5, 60.0
 SETTLE_SECONDS = 2.0
 WARM_UP_CONNECTIONS = 10
-# Generator CPU use at which it may be what limits a window, not the node.
-GENERATOR_SATURATED = 0.85
-# Share of the node's core taken by other processes above which a figure says so.
-OTHERS_NOTICEABLE = 0.05
 KB, MIB = 1000, 1024 * 1024
-ENDED_THREADS = "(ended threads)"
-MS, US = 1e3, 1e6
 
 
 def operating_point(subscribers: int) -> tuple[float, float]:
@@ -99,30 +96,6 @@ def operating_point(subscribers: int) -> tuple[float, float]:
     """
     rate = min(200.0, 20_000 / subscribers)
     return rate, 0.050 if subscribers <= 100 else 0.250
-
-
-@dataclass(frozen=True)
-class Target:
-    """A figure's goal: at most (or at least) ``bound``, in the figure's unit."""
-
-    bound: float
-    at_most: bool = True
-
-    def describe(self, unit: str) -> str:
-        return f"{'<=' if self.at_most else '>='} {self.bound:g} {unit}"
-
-    def verdict(self, value: float, unit: str) -> str:
-        if (value <= self.bound) if self.at_most else (value >= self.bound):
-            return "met"
-        excess = abs(value - self.bound)
-        return f"missed by {excess:.3g} {unit} ({excess / self.bound:.0%})"
-
-
-@dataclass(frozen=True)
-class CheckedFigure(Figure):
-    """A figure with its verdict against its target (empty when it has none)."""
-
-    verdict: str = ""
 
 
 @dataclass
@@ -155,148 +128,6 @@ class GatewayReport(Report):
         return "\n".join(lines)
 
 
-# -- one measured window -------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CpuClock:
-    """CPU seconds so far: of the node, of the generator, and of each pinned core in all."""
-
-    wall: float
-    node: float
-    generator: float
-    node_core: float
-    generator_core: float
-    node_threads: dict[tuple[int, str], float]
-    """The node's CPU by live thread (id, name); names are meaningful under ``--profile``."""
-
-    @classmethod
-    def read(cls, node: NodeProcess, cores: tuple[int, int] | None) -> CpuClock:
-        usage = resource.getrusage(resource.RUSAGE_SELF)  # the generator: this process
-        node_core, generator_core = (core_busy_seconds(c) for c in cores) if cores else (0, 0)
-        return cls(
-            wall=time.perf_counter(),
-            node=node.cpu_seconds(),
-            generator=usage.ru_utime + usage.ru_stime,
-            node_core=node_core,
-            generator_core=generator_core,
-            node_threads=node.thread_cpu_seconds(),
-        )
-
-
-@dataclass
-class Window:
-    """Posts at one rate to N subscribers, and what it cost the node and the generator."""
-
-    subscribers: int
-    rate: float
-    posts: int
-    latencies: list[float]
-    missing: int
-    failed_posts: int
-    dropped: int
-    start: CpuClock
-    end: CpuClock
-
-    @property
-    def complete(self) -> bool:
-        return self.missing == 0 and self.failed_posts == 0 and self.dropped == 0
-
-    def percentile(self, fraction: float) -> float:
-        return harness.percentile(self.latencies, fraction) if self.latencies else float("inf")
-
-    def holds(self, bound: float) -> bool:
-        return self.complete and self.percentile(0.99) <= bound
-
-    @property
-    def seconds(self) -> float:
-        return self.end.wall - self.start.wall
-
-    @property
-    def node_cpu(self) -> float:
-        return self.end.node - self.start.node
-
-    @property
-    def node_busy(self) -> float:
-        """Share of its core the node used."""
-        return self.node_cpu / self.seconds
-
-    @property
-    def generator_busy(self) -> float:
-        """Share of its core the generator used: near 1, it may be what limits the window."""
-        return (self.end.generator - self.start.generator) / self.seconds
-
-    @property
-    def others_on_node_core(self) -> float:
-        """Share of the node's core other processes took (0 without pinning)."""
-        if self.end.node_core == 0:
-            return 0.0
-        return max(0.0, self.end.node_core - self.start.node_core - self.node_cpu) / self.seconds
-
-    @property
-    def cpu_per_frame(self) -> float:
-        return self.node_cpu / max(1, len(self.latencies))
-
-    def by_thread(self) -> dict[str, float]:
-        """The node's CPU seconds in this window by thread name, largest first.
-
-        Threads of one name (a pool's workers) are summed. A thread that ended within
-        the window (the thread pool retires idle workers) is no longer listed by the
-        kernel: what the live threads do not account for is ``(ended threads)``.
-        """
-        spent: dict[str, float] = {}
-        for (tid, name), seconds in self.end.node_threads.items():
-            used = seconds - self.start.node_threads.get((tid, name), 0.0)
-            spent[name] = spent.get(name, 0.0) + used
-        ended = self.node_cpu - sum(spent.values())
-        if ended > 1 / CLOCK_TICKS:
-            spent[ENDED_THREADS] = ended
-        return dict(sorted(spent.items(), key=lambda item: -item[1]))
-
-    def summary(self) -> dict[str, Any]:
-        return {
-            "subscribers": self.subscribers,
-            "rate_msg_s": self.rate,
-            "posts": self.posts,
-            "deliveries": len(self.latencies),
-            "missing": self.missing,
-            "failed_posts": self.failed_posts,
-            "dropped_connections": self.dropped,
-            "p50_ms": self.percentile(0.5) * MS,
-            "p99_ms": self.percentile(0.99) * MS,
-            "max_ms": max(self.latencies, default=float("inf")) * MS,
-            "node_cpu_per_frame_us": self.cpu_per_frame * US,
-            "node_core_busy": self.node_busy,
-            "generator_core_busy": self.generator_busy,
-            "others_on_node_core": self.others_on_node_core,
-            "seconds": self.seconds,
-            "node_cpu_by_thread_s": self.by_thread(),
-        }
-
-    def line(self, bound: float, by_thread: bool, label: str = "") -> str:
-        verdict = "holds" if self.holds(bound) else "does not hold"
-        if not self.complete:
-            verdict += (
-                f" ({self.missing} deliveries missing, {self.failed_posts} posts failed,"
-                f" {self.dropped} connections closed by the node)"
-            )
-        line = (
-            f"  {self.subscribers:>5} subscribers {self.rate:>7.1f} msg/s:"
-            f" p50 {self.percentile(0.5) * MS:7.1f} ms  p99 {self.percentile(0.99) * MS:7.1f} ms"
-            f"  node CPU/frame {self.cpu_per_frame * US:6.1f} us  node core: node"
-            f" {self.node_busy:4.0%} others {self.others_on_node_core:4.0%}"
-            f"  generator core {self.generator_busy:4.0%}  {verdict}{label}"
-        )
-        if by_thread:
-            posts = max(1, self.posts - self.failed_posts)
-            line += "\n      node CPU by thread, ms per post: " + ", ".join(
-                f"{name} {seconds / posts * MS:.2f}"
-                for name, seconds in self.by_thread().items()
-                if seconds * CLOCK_TICKS >= 1
-            )
-        return line
-
-
 @dataclass
 class Bench:
     """One node under test, its community, and the sequence numbers handed out so far."""
@@ -311,31 +142,16 @@ class Bench:
 
     async def window(self, subs: Subscribers, count: int, rate: float, posts: int) -> Window:
         """Post ``posts`` at ``rate`` and wait until every subscriber has every one."""
-        await subs.settle(QUIET_SECONDS, SETTLE_LIMIT_SECONDS)
-        subs.arrivals.clear()
-        subs.expect(count * posts)
-        dropped_before = len(subs.dropped)
-        start = CpuClock.read(self.node, self.cores)
-        posting = await post_at_rate(self.rest, self.community, rate, posts, self.sequence)
-        self.sequence += posts
-        expected = count * (posts - len(posting.failed))
-        subs.expect(expected)  # fewer, when posts failed
-        with contextlib.suppress(TimeoutError):  # missing deliveries are counted below
-            async with asyncio.timeout(DRAIN_SECONDS):
-                await subs.all_arrived()
-        end = CpuClock.read(self.node, self.cores)
-        latencies = [at - posting.sent[s] for s, at in subs.arrivals if s in posting.sent]
-        return Window(
-            subscribers=count,
-            rate=rate,
-            posts=posts,
-            latencies=latencies,
-            missing=max(0, expected - len(latencies)),
-            failed_posts=len(posting.failed),
-            dropped=len(subs.dropped) - dropped_before,
-            start=start,
-            end=end,
+
+        async def send(sequence: int) -> None:
+            channel = self.community.channel_id
+            await self.rest.post(self.community.poster, channel, f"{PROBE_PREFIX}{sequence}")
+
+        window = await measure_window(
+            self.node, self.cores, subs.deliveries, send, count, rate, posts, self.sequence
         )
+        self.sequence += posts
+        return window
 
 
 @dataclass
@@ -440,27 +256,13 @@ async def measure_node(
     rest = Rest(node.url)
     try:
         community = await set_up(rest, args.accounts)
-        cores = (NODE_CORE, GENERATOR_CORE) if args.pinned else None
+        cores = (SERVER_CORE, GENERATOR_CORE) if args.pinned else None
         bench = Bench(node, rest, community, not args.no_compression, cores)
         memory = await idle_memory(bench, max(sizes))
         stages = [await run_stage(bench, count, args) for count in sizes]
     finally:
         await rest.close()
     return stages, memory
-
-
-@contextlib.contextmanager
-def pinned(core: int | None) -> Iterator[None]:
-    """Run this process on ``core`` only, restoring its affinity afterwards."""
-    if core is None:
-        yield
-        return
-    before = os.sched_getaffinity(0)
-    os.sched_setaffinity(0, {core})
-    try:
-        yield
-    finally:
-        os.sched_setaffinity(0, before)
 
 
 def add_figures(
@@ -501,18 +303,6 @@ def add_figures(
     report.windows = [w.summary() for s in stages for w in (s.fixed, *s.steps)]
 
 
-def _interference(windows: Sequence[Window]) -> str:
-    """A note when the generator or other processes, not the node, may bound these windows."""
-    notes = []
-    busiest = max(w.generator_busy for w in windows)
-    if busiest >= GENERATOR_SATURATED:
-        notes.append(f"generator near saturation ({busiest:.0%} of its core)")
-    others = max(w.others_on_node_core for w in windows)
-    if others >= OTHERS_NOTICEABLE:
-        notes.append(f"other processes took {others:.0%} of the node's core")
-    return "; ".join(notes)
-
-
 def add_stage_figures(report: GatewayReport, stage: Stage) -> None:
     """Latency at the fixed rate, sustained rate, CPU per frame and both cores' use."""
     n, fixed, rate = stage.subscribers, stage.fixed, stage.rate
@@ -525,7 +315,7 @@ def add_stage_figures(report: GatewayReport, stage: Stage) -> None:
         fixed.percentile(0.99) * MS,
         "ms",
         Target(stage.bound * MS) if targeted else None,
-        _interference([fixed]),
+        interference([fixed]),
     )
     sustained = stage.sustained
     if stage.steps:
@@ -538,7 +328,7 @@ def add_stage_figures(report: GatewayReport, stage: Stage) -> None:
             sustained.rate if sustained else 0.0,
             "msg/s",
             Target(rate, at_most=False) if targeted else None,
-            "; ".join(note for note in (searched, _interference(stage.steps)) if note),
+            "; ".join(note for note in (searched, interference(stage.steps)) if note),
         )
     if sustained is not None:
         report.check(f"{prefix}: deliveries/s at the sustained rate", sustained.rate * n, "/s")
@@ -599,7 +389,7 @@ def main(argv: Sequence[str] | None = None) -> list[Report]:
     starts_wanted = args.cold_starts or (2 if args.quick else 5)
     two_cores = len(os.sched_getaffinity(0)) >= 2
     args.pinned = two_cores
-    node_core = NODE_CORE if two_cores else None
+    node_core = SERVER_CORE if two_cores else None
     report = GatewayReport(
         "gateway_uncompressed" if args.no_compression else "gateway",
         "sqlite",
@@ -611,7 +401,7 @@ def main(argv: Sequence[str] | None = None) -> list[Report]:
             "p99_bound_ms": args.p99_bound_ms or "per target",
             "compression": "none" if args.no_compression else "permessage-deflate",
             "profile": args.profile or "none",
-            "pinned": f"node core {NODE_CORE}, generator core {GENERATOR_CORE}"
+            "pinned": f"node core {SERVER_CORE}, generator core {GENERATOR_CORE}"
             if two_cores
             else "no (one core)",
         },

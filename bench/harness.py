@@ -56,6 +56,30 @@ class Figure:
     goal: str = ""
 
 
+@dataclass(frozen=True)
+class Target:
+    """A figure's goal: at most (or at least) ``bound``, in the figure's unit."""
+
+    bound: float
+    at_most: bool = True
+
+    def describe(self, unit: str) -> str:
+        return f"{'<=' if self.at_most else '>='} {self.bound:g} {unit}"
+
+    def verdict(self, value: float, unit: str) -> str:
+        if (value <= self.bound) if self.at_most else (value >= self.bound):
+            return "met"
+        excess = abs(value - self.bound)
+        return f"missed by {excess:.3g} {unit} ({excess / self.bound:.0%})"
+
+
+@dataclass(frozen=True)
+class CheckedFigure(Figure):
+    """A figure with its verdict against its target (empty when it has none)."""
+
+    verdict: str = ""
+
+
 @dataclass
 class Report:
     """The figures of one benchmark on one backend, with what is needed to compare runs."""
@@ -200,7 +224,7 @@ class Backend:
                 (scratch / "data").mkdir()
                 yield FreshDatabase(load_settings(env), scratch / "data")
                 return
-            with _postgres_database(self.admin_url) as url:
+            with postgres_database(self.admin_url) as url:
                 env["HEARTH_DATABASE_URL"] = url
                 yield FreshDatabase(load_settings(env), self.data_folder or scratch)
         finally:
@@ -218,10 +242,14 @@ def node_on(database: FreshDatabase, *, start: bool) -> Iterator[Node]:
 
 
 @contextmanager
-def _postgres_database(admin_url: str) -> Iterator[str]:
+def postgres_database(admin_url: str, options: str = "") -> Iterator[str]:
+    """A new database on the server of ``admin_url`` (its URL), dropped afterwards.
+
+    ``options`` follow ``CREATE DATABASE name`` (an encoding, a collation, a template).
+    """
     name = f"bench_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(admin_url, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
+        admin.execute(f'CREATE DATABASE "{name}" {options}')
     try:
         yield f"{admin_url.rsplit('/', 1)[0]}/{name}"
     finally:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, cast
 from urllib.parse import urlsplit
@@ -69,8 +70,10 @@ class Rest:
     responses), which is all this client reads.
     """
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, prefix: str = "/api/v1") -> None:
         parts = urlsplit(url)
+        self.prefix = prefix
+        """Put before every path: the node's API root; ``""`` for servers with several."""
         self.host, self.port = parts.hostname or "127.0.0.1", parts.port or 80
         self._idle: list[tuple[float, asyncio.StreamReader, asyncio.StreamWriter]] = []
         # At most this many requests at once, as a browser or a client library pools its
@@ -86,7 +89,8 @@ class Rest:
         """An idle connection young enough to be open still, or a new one.
 
         uvicorn closes a connection idle for 5 s (``timeout_keep_alive``); one idle for
-        less than ``KEEP_ALIVE_SECONDS`` cannot have been closed under a request.
+        less than ``KEEP_ALIVE_SECONDS`` cannot have been closed under a request (nor
+        by any other server that keeps connections alive at least that long).
         """
         now = time.monotonic()
         while self._idle:
@@ -102,7 +106,7 @@ class Rest:
         """One request; its JSON answer, or RuntimeError unless the status is 2xx."""
         body = b"" if json_body is None else json.dumps(json_body).encode()
         head = (
-            f"{method} /api/v1{path} HTTP/1.1\r\nHost: {self.host}\r\n"
+            f"{method} {self.prefix}{path} HTTP/1.1\r\nHost: {self.host}\r\n"
             f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
             + (f"Authorization: Bearer {who.token}\r\n" if who else "")
             + "\r\n"
@@ -110,13 +114,7 @@ class Rest:
         async with self._slots:
             reader, writer = await self._connection()
             writer.write(head.encode() + body)
-            status = int((await reader.readline()).split()[1])
-            length = 0
-            while (line := await reader.readline()) not in (b"\r\n", b""):
-                name, _, value = line.partition(b":")
-                if name.strip().lower() == b"content-length":
-                    length = int(value)
-            answer = await reader.readexactly(length)
+            status, answer = await read_response(reader)
             self._idle.append((time.monotonic(), reader, writer))
         if not 200 <= status < 300:
             raise RuntimeError(f"{method} {path} answered {status}: {answer.decode()}")
@@ -129,6 +127,28 @@ class Rest:
 
     async def post(self, who: Account, channel_id: str, content: str) -> None:
         await self.call("POST", f"/channels/{channel_id}/messages", who, {"content": content})
+
+
+async def read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
+    """An HTTP/1.1 response's status and body, sized by ``Content-Length`` or chunked."""
+    status = int((await reader.readline()).split()[1])
+    length, chunked = 0, False
+    while (line := await reader.readline()) not in (b"\r\n", b""):
+        name, _, value = line.partition(b":")
+        name = name.strip().lower()
+        if name == b"content-length":
+            length = int(value)
+        elif name == b"transfer-encoding":
+            chunked = b"chunked" in value.lower()
+    if not chunked:
+        return status, await reader.readexactly(length)
+    body = bytearray()
+    while size := int((await reader.readline()).split(b";")[0], 16):
+        body += await reader.readexactly(size)
+        await reader.readexactly(2)  # the CRLF after each chunk
+    while await reader.readline() not in (b"\r\n", b""):
+        pass  # trailers
+    return status, bytes(body)
 
 
 async def set_up(rest: Rest, members: int) -> Community:
@@ -191,7 +211,7 @@ class GatewayClient(asyncio.Protocol):
         if start >= 0:  # the hot path: a probe's frame
             start += len(MARK)
             sequence = int(data[start : data.index(b'"', start)])
-            self.subscribers.arrived(sequence, time.perf_counter())
+            self.subscribers.deliveries.arrived(sequence, time.perf_counter())
         elif not self.ready.done():
             self._opening(json.loads(data))
 
@@ -229,27 +249,24 @@ class GatewayClient(asyncio.Protocol):
             self.ready.set_exception(exc or ConnectionError("closed during the handshake"))
         if not self.subscribers.closing:
             code = self.protocol.close_rcvd.code if self.protocol.close_rcvd else "no close frame"
-            self.subscribers.dropped.append(str(code))
+            self.subscribers.deliveries.dropped.append(str(code))
         self.lost.set_result(None)
 
 
-@dataclass
-class Subscribers:
-    """Open gateway connections and the probe frames they received: (sequence, arrival)."""
+class Deliveries:
+    """The probe messages receivers got, as (sequence, arrival), whatever carried them.
 
-    url: str
-    compression: bool = True
-    """Offer permessage-deflate, as browsers and the ``websockets`` client do by default."""
-    arrivals: list[tuple[int, float]] = field(default_factory=list)
-    dropped: list[str] = field(default_factory=list)
-    """Connections the node closed, with the close code (4008: too slow a reader)."""
-    clients: list[GatewayClient] = field(default_factory=list)
-    closing: bool = False
-    _heartbeat: asyncio.Task[None] | None = None
-    _expected: int = 0
-    _all_arrived: asyncio.Event = field(default_factory=asyncio.Event)
+    Every kind of receiver (a gateway connection, a Matrix ``/sync`` long poll) reports
+    each probe it receives here, so one measuring loop serves them all.
+    """
 
-    _last_arrival: float = 0.0
+    def __init__(self) -> None:
+        self.arrivals: list[tuple[int, float]] = []
+        self.dropped: list[str] = []
+        """Connections the server closed, and why (a gateway close code: 4008, too slow)."""
+        self._expected = 0
+        self._all_arrived = asyncio.Event()
+        self._last_arrival = 0.0
 
     def arrived(self, sequence: int, at: float) -> None:
         self.arrivals.append((sequence, at))
@@ -258,10 +275,10 @@ class Subscribers:
             self._all_arrived.set()
 
     async def settle(self, quiet: float, limit: float) -> None:
-        """Wait until no probe frame has arrived for ``quiet`` seconds (at most ``limit``).
+        """Wait until no probe has arrived for ``quiet`` seconds (at most ``limit``).
 
-        After a window the node could not keep up with, frames of its posts are still on
-        their way; the next window must not count them, nor compete with their sending.
+        After a window the server could not keep up with, probes of its posts are still
+        on their way; the next window must not count them, nor compete with their sending.
         """
         deadline = time.perf_counter() + limit
         while True:
@@ -272,7 +289,7 @@ class Subscribers:
             await asyncio.sleep(until_quiet)
 
     def expect(self, count: int) -> None:
-        """``all_arrived`` returns once ``arrivals`` holds ``count`` probe frames."""
+        """``all_arrived`` returns once ``arrivals`` holds ``count`` probes."""
         self._expected = count
         if len(self.arrivals) >= count:
             self._all_arrived.set()
@@ -280,8 +297,21 @@ class Subscribers:
             self._all_arrived.clear()
 
     async def all_arrived(self) -> None:
-        """Return once every expected probe frame has arrived."""
+        """Return once every expected probe has arrived."""
         await self._all_arrived.wait()
+
+
+@dataclass
+class Subscribers:
+    """Open gateway connections; the probe frames they receive go to ``deliveries``."""
+
+    url: str
+    compression: bool = True
+    """Offer permessage-deflate, as browsers and the ``websockets`` client do by default."""
+    deliveries: Deliveries = field(default_factory=Deliveries)
+    clients: list[GatewayClient] = field(default_factory=list)
+    closing: bool = False
+    _heartbeat: asyncio.Task[None] | None = None
 
     async def open(self, accounts: list[Account], count: int) -> None:
         """Open ``count`` more connections, spread over ``accounts``; return once all are ready."""
@@ -336,12 +366,14 @@ class Posting:
     """From the first send until the last post was answered."""
 
 
-async def post_at_rate(
-    rest: Rest, community: Community, rate: float, count: int, first: int
-) -> Posting:
-    """Send ``count`` posts, one every 1/``rate`` seconds whatever the answers' pace.
+Send = Callable[[int], Awaitable[None]]
+"""Sends the probe of one sequence number; raises when the server refused it."""
 
-    The schedule is open-loop: a slow node does not slow the sender down, so its
+
+async def send_at_rate(send: Send, rate: float, count: int, first: int) -> Posting:
+    """Send ``count`` probes, one every 1/``rate`` seconds whatever the answers' pace.
+
+    The schedule is open-loop: a slow server does not slow the sender down, so its
     slowness shows as latency instead of hiding as a lower rate. The send time is
     taken when the request is handed to the client, so time spent waiting for a
     free connection in the pool counts too.
@@ -353,7 +385,7 @@ async def post_at_rate(
     async def one(sequence: int) -> None:
         posting.sent[sequence] = time.perf_counter()
         try:
-            await rest.post(community.poster, community.channel_id, f"{PROBE_PREFIX}{sequence}")
+            await send(sequence)
         except (RuntimeError, OSError, asyncio.IncompleteReadError) as error:
             posting.failed.append(str(error))
 

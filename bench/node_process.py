@@ -142,10 +142,10 @@ def _node_environment(
     return env
 
 
-def _healthy(port: int) -> bool:
+def _healthy(port: int, path: str) -> bool:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
     try:
-        connection.request("GET", "/healthz")
+        connection.request("GET", path)
         return connection.getresponse().status == 200
     except OSError:
         return False
@@ -153,13 +153,40 @@ def _healthy(port: int) -> bool:
         connection.close()
 
 
-def _wait_until_healthy(process: subprocess.Popen[bytes], port: int, folder: Path) -> None:
+def _wait_until_healthy(
+    process: subprocess.Popen[bytes], port: int, path: str, folder: Path
+) -> None:
     deadline = time.monotonic() + START_TIMEOUT_SECONDS
-    while not _healthy(port):
+    while not _healthy(port, path):
         if process.poll() is not None or time.monotonic() > deadline:
             log = (folder / "node.log").read_text(errors="replace")
-            raise RuntimeError(f"the node did not start (exit {process.poll()}):\n{log[-3000:]}")
+            raise RuntimeError(f"the server did not start (exit {process.poll()}):\n{log[-3000:]}")
         time.sleep(HEALTH_POLL_SECONDS)
+
+
+@contextmanager
+def running_server(
+    command: Sequence[str],
+    env: Mapping[str, str],
+    port: int,
+    folder: Path,
+    core: int | None,
+    health_path: str = "/healthz",
+    cwd: Path = ROOT,
+) -> Iterator[NodeProcess]:
+    """Any HTTP server in a process of its own pinned to ``core``, until the block ends.
+
+    It is started in ``cwd`` with ``env``, its output goes to
+    ``folder/node.log``, and it counts as started at its first ``200`` from
+    ``health_path``. Polling runs here, on the generator's core, so it takes nothing
+    from the server's; a poll every 5 ms bounds the cold start's error to about that.
+    """
+    if core is not None:
+        command = ["taskset", "-c", str(core), *command]
+    spawned = time.perf_counter()
+    with _spawned(command, folder, env, cwd) as process:
+        _wait_until_healthy(process, port, health_path, folder)
+        yield NodeProcess(process, port, folder, time.perf_counter() - spawned)
 
 
 @contextmanager
@@ -168,29 +195,29 @@ def running_node(
     bytecode: Path,
     profile: Sequence[str] = (),
     extra: Mapping[str, str] | None = None,
+    folder: Path | None = None,
 ) -> Iterator[NodeProcess]:
-    """``hearth serve`` on a fresh data folder and free port, pinned to ``core``; stopped after.
+    """``hearth serve`` on a free port, pinned to ``core``; stopped after.
 
-    ``bytecode`` is where Python caches compiled modules across the starts of one run.
-    ``profile`` (``threads``, or ``cprofile`` and a statistics file) runs the node
-    through ``bench.profiled_node`` with those arguments.
-
-    Polling ``/healthz`` runs here, on the generator's core, so it takes nothing from
-    the node's; a poll every 5 ms bounds the cold start's error to about that.
+    The node's data lives in ``folder`` (kept, for a restart on the same data), or in a
+    fresh folder removed afterwards. ``bytecode`` is where Python caches compiled
+    modules across the starts of one run. ``profile`` (``threads``, or ``cprofile``
+    and a statistics file) runs the node through ``bench.profiled_node`` with those
+    arguments.
     """
-    folder = Path(tempfile.mkdtemp(prefix="hearth-bench-gateway-"))
+    scratch = folder is None
+    folder = folder or Path(tempfile.mkdtemp(prefix="hearth-bench-gateway-"))
     port = _free_port()
     command = [str(HEARTH), "serve"]
     if profile:
         command = [sys.executable, "-m", "bench.profiled_node", *profile, "serve"]
-    if core is not None:
-        command = ["taskset", "-c", str(core), *command]
-    spawned = time.perf_counter()
-    with _spawned(
-        command, folder, _node_environment(folder, port, bytecode, extra or {})
-    ) as process:
-        _wait_until_healthy(process, port, folder)
-        yield NodeProcess(process, port, folder, time.perf_counter() - spawned)
+    env = _node_environment(folder, port, bytecode, extra or {})
+    try:
+        with running_server(command, env, port, folder, core) as node:
+            yield node
+    finally:
+        if scratch:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 @contextmanager
@@ -201,28 +228,31 @@ def running_relay(bytecode: Path, extra: Mapping[str, str]) -> Iterator[NodeProc
     folder = Path(tempfile.mkdtemp(prefix="hearth-bench-relay-"))
     env = _node_environment(folder, 0, bytecode, extra)
     spawned = time.perf_counter()
-    with _spawned([str(HEARTH), "relay"], folder, env) as process:
-        relay = NodeProcess(process, 0, folder, 0.0)
-        deadline = time.monotonic() + START_TIMEOUT_SECONDS
-        while "now runs kafka-relay" not in relay.log_tail(200):
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(
-                    f"the relay did not start (exit {process.poll()}):\n{relay.log_tail()}"
-                )
-            time.sleep(0.05)
-        relay.started_in = time.perf_counter() - spawned
-        yield relay
+    try:
+        with _spawned([str(HEARTH), "relay"], folder, env, ROOT) as process:
+            relay = NodeProcess(process, 0, folder, 0.0)
+            deadline = time.monotonic() + START_TIMEOUT_SECONDS
+            while "now runs kafka-relay" not in relay.log_tail(200):
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(
+                        f"the relay did not start (exit {process.poll()}):\n{relay.log_tail()}"
+                    )
+                time.sleep(0.05)
+            relay.started_in = time.perf_counter() - spawned
+            yield relay
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @contextmanager
 def _spawned(
-    command: Sequence[str], folder: Path, env: Mapping[str, str]
+    command: Sequence[str], folder: Path, env: Mapping[str, str], cwd: Path
 ) -> Iterator[subprocess.Popen[bytes]]:
-    """``command`` with its output in ``folder``/node.log; stopped (or killed) and the folder
-    removed after, also when it was killed meanwhile."""
-    log = (folder / "node.log").open("wb")
+    """``command`` with its output appended to ``folder``/node.log; stopped (or killed)
+    after, also when it was killed meanwhile."""
+    log = (folder / "node.log").open("ab")
     process = subprocess.Popen(
-        command, cwd=ROOT, env=dict(env), stdout=log, stderr=subprocess.STDOUT
+        command, cwd=cwd, env=dict(env), stdout=log, stderr=subprocess.STDOUT
     )
     try:
         yield process
@@ -234,4 +264,3 @@ def _spawned(
             process.kill()
             process.wait()
         log.close()
-        shutil.rmtree(folder, ignore_errors=True)
