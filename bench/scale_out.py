@@ -33,7 +33,7 @@ from pathlib import Path
 
 from bench import harness
 from bench.harness import Backend, KafkaServer, Report, private_kafka, private_postgres
-from bench.loadgen import Community, Rest, Subscribers, post_at_rate, set_up
+from bench.loadgen import PROBE_PREFIX, Community, Rest, Subscribers, send_at_rate, set_up
 from bench.node_process import NodeProcess, running_node, running_relay
 
 MS = 1000
@@ -104,16 +104,21 @@ async def _window(
 ) -> Window:
     """Send ``posts`` at ``rate`` and wait until each reached every subscriber (or time out)."""
     for group in groups:
-        group.arrivals.clear()
-        group.expect(posts * len(group.clients))
-    posting = await post_at_rate(rest, community, rate, posts, first)
+        group.deliveries.arrivals.clear()
+        group.deliveries.expect(posts * len(group.clients))
+
+    async def send(sequence: int) -> None:
+        await rest.post(community.poster, community.channel_id, f"{PROBE_PREFIX}{sequence}")
+
+    posting = await send_at_rate(send, rate, posts, first)
     with suppress(TimeoutError):
         await asyncio.wait_for(
-            asyncio.gather(*(group.all_arrived() for group in groups)), DELIVERY_TIMEOUT_SECONDS
+            asyncio.gather(*(group.deliveries.all_arrived() for group in groups)),
+            DELIVERY_TIMEOUT_SECONDS,
         )
     if posting.failed:
         raise RuntimeError(f"{len(posting.failed)} posts failed: {posting.failed[0]}")
-    arrivals = [(seq, at) for group in groups for seq, at in group.arrivals]
+    arrivals = [(seq, at) for group in groups for seq, at in group.deliveries.arrivals]
     expected = sum(posts * len(group.clients) for group in groups)
     return Window(
         [at - posting.sent[seq] for seq, at in arrivals],
