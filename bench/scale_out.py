@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import tempfile
 import uuid
 from collections.abc import Iterator, Sequence
@@ -37,6 +38,8 @@ from bench.loadgen import PROBE_PREFIX, Community, Rest, Subscribers, send_at_ra
 from bench.node_process import NodeProcess, running_node, running_relay
 
 MS = 1000
+KAFKA_VERSION = os.environ.get("KAFKA_VERSION", "4.4.0")
+"""The version ``infra/services/kafka.sh`` starts (its default, or ``KAFKA_VERSION``)."""
 ACCOUNTS = 4
 DELIVERY_TIMEOUT_SECONDS = 120.0
 BURST_RATE = 100_000.0
@@ -151,7 +154,8 @@ def kafka_setups(
         yield Setup(f"postgresql + kafka, {gateways} {word}", processes[0], processes)
 
 
-def run(args: argparse.Namespace) -> list[Result]:
+def run(args: argparse.Namespace) -> tuple[list[Result], str]:
+    """The results of every set-up, and the engines' versions."""
     results = []
     with tempfile.TemporaryDirectory(prefix="hearth-bench-") as scratch, ExitStack() as engines:
         bytecode = Path(scratch) / "bytecode"
@@ -164,7 +168,8 @@ def run(args: argparse.Namespace) -> list[Result]:
             with kafka_setups(bytecode, postgres, kafka, gateways) as setup:
                 results.append(asyncio.run(measure(setup, args)))
                 print(line(results[-1], results[0]), flush=True)
-    return results
+        engines_used = f"sqlite {Backend('sqlite').version()}, postgresql {postgres.version()}"
+    return results, f"{engines_used}, kafka {KAFKA_VERSION}"
 
 
 def line(result: Result, baseline: Result) -> str:
@@ -220,9 +225,9 @@ def main(argv: Sequence[str] | None = None) -> list[Report]:
     args.rate = args.rate or 20.0
     args.posts = args.posts or (10 if args.quick else 300)
     args.burst = args.burst or (20 if args.quick else 1000)
-    results = run(args)
+    results, engines = run(args)
     report = report_of(results, args)
-    report.machine = harness.machine_info(Backend("sqlite"))
+    report.machine = {**harness.machine_info(Backend("sqlite")), "database": engines}
     path = report.write(args.results_dir)
     print(f"{report.render()}\n(written to {path})\n", flush=True)
     return [report]

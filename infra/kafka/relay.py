@@ -7,7 +7,8 @@ producer, waits for every delivery report, and only then saves the batch's last 
 A relay killed at any point resumes from the saved position and publishes the rest of that
 batch again; consumers drop the repeats by position (``infra/kafka/order.py``). A failed
 delivery (the brokers unreachable past the producer's timeout) discards the producer and
-starts again from the saved position, so nothing is skipped. Several relays may run for
+starts again from the saved position, so nothing is skipped; so does a database that could
+not be reached, after a pause. Several relays may run for
 availability: a lease (``infra/cluster/lease.py``) lets exactly one publish.
 
 Records are keyed by channel (the message's channel for message events, the channel's id
@@ -23,8 +24,9 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from uuid import UUID
 
+import psycopg
 from confluent_kafka import KafkaError, Message, Producer
-from eventsourcing.persistence import ApplicationRecorder, Notification
+from eventsourcing.persistence import ApplicationRecorder, Notification, PersistenceError
 from eventsourcing.postgres import PostgresDatastore
 
 from infra.kafka.records import clear_fields, headers_of
@@ -159,6 +161,9 @@ class Relay:
                 log.warning(
                     "Kafka delivery failed (%s); publishing again from the saved position", error
                 )
+            except (PersistenceError, psycopg.Error) as error:
+                log.warning("the log is unreachable (%s); retrying", error)
+                self._stop.wait(IDLE_SECONDS)
             finally:
                 producer.flush(0)
 
