@@ -24,12 +24,13 @@ from api.routes import auth, chat, files, gateway, health, invites, keys, reads
 from domain.events import Recorded
 from infra.bootstrap import Node
 from infra.settings import Settings
+from projections.ports import ChatViewReader
 
 
 def _gateway(node: Node, loop: asyncio.AbstractEventLoop) -> GatewayContext:
     """The hub on this loop, fed with frames by the chat projection after each batch."""
     settings = node.settings
-    hub = Hub(loop, settings.presence_grace_seconds, gateway_cluster(settings))
+    hub = Hub(loop, settings.presence_grace_seconds, gateway_cluster(settings, node.reader))
     builder = FrameBuilder(
         node.store, partial(channels_for, node.reader), node.reader.dm_partners_of
     )
@@ -51,14 +52,14 @@ def _gateway(node: Node, loop: asyncio.AbstractEventLoop) -> GatewayContext:
     )
 
 
-def gateway_cluster(settings: Settings) -> Cluster:
+def gateway_cluster(settings: Settings, reader: ChatViewReader) -> Cluster:
     """This process alone by default; every gateway process of the node, through Redis."""
     if settings.redis_url is None:
         return LocalCluster()
     from infra.cluster.gateway import RedisCluster
     from infra.cluster.redis_client import key_prefix
 
-    return RedisCluster(settings.redis_url, key_prefix(settings) + "gateway:")
+    return RedisCluster(settings.redis_url, key_prefix(settings) + "gateway:", reader)
 
 
 def create_app(node: Node) -> FastAPI:
