@@ -25,6 +25,7 @@ from domain.events import Recorded
 from infra.bootstrap import Node
 from infra.kafka.feed import KafkaFeed
 from infra.settings import Settings
+from projections.ports import ChatViewReader
 
 
 def _gateway(
@@ -33,7 +34,7 @@ def _gateway(
     """The hub on this loop, fed with frames after each batch of the chat projection (or,
     with ``HEARTH_EVENT_BUS=kafka``, from the log's topic); and how to stop feeding it."""
     settings = node.settings
-    hub = Hub(loop, settings.presence_grace_seconds, gateway_cluster(settings))
+    hub = Hub(loop, settings.presence_grace_seconds, gateway_cluster(settings, node.reader))
     builder = FrameBuilder(
         node.store, partial(channels_for, node.reader), node.reader.dm_partners_of
     )
@@ -72,14 +73,14 @@ def _nothing_to_stop() -> None:
     """The in-process feed stops with the chat projection's runner."""
 
 
-def gateway_cluster(settings: Settings) -> Cluster:
+def gateway_cluster(settings: Settings, reader: ChatViewReader) -> Cluster:
     """This process alone by default; every gateway process of the node, through Redis."""
     if settings.redis_url is None:
         return LocalCluster()
     from infra.cluster.gateway import RedisCluster
     from infra.cluster.redis_client import key_prefix
 
-    return RedisCluster(settings.redis_url, key_prefix(settings) + "gateway:")
+    return RedisCluster(settings.redis_url, key_prefix(settings) + "gateway:", reader)
 
 
 def create_app(node: Node) -> FastAPI:

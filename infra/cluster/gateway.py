@@ -18,6 +18,10 @@ compares the status before and after, so a transition is announced exactly once 
 many processes race. The process that caused a change sends the presence frames to its
 own clients and publishes the change for the others.
 
+A presence snapshot of a server reads its members from the chat view, a page at a time,
+and looks them up in the live processes' hashes (``HMGET``), so its cost follows the
+server's size, not the node's, and no long script holds Redis up.
+
 Heartbeats (every ``beat_seconds``) keep the process alive in ``alive``. A process whose
 heartbeat is older than ``dead_after_seconds`` is reaped by the next live process that
 beats: its entries are removed and the users who went offline with it announced. When
@@ -47,9 +51,11 @@ from api.errors import ApiError
 from api.gateway.cluster import Servers
 from api.gateway.hub import Hub
 from infra.cluster.redis_client import SOCKET_TIMEOUT, async_client
+from projections.ports import ChatViewReader
 
 log = logging.getLogger(__name__)
 
+SNAPSHOT_PAGE = 1000
 BEAT_SECONDS = 2.0
 DEAD_AFTER_SECONDS = 10.0
 RETRY_SECONDS = 0.5
@@ -167,22 +173,9 @@ end
 return changes
 """
 
-# ARGV: prefix, dead_after, server. Returns user/status pairs of the server's present users.
-_SNAPSHOT = """
-local found, order = {}, {}
-for _, pid in ipairs(live(ARGV[2])) do
-  local flat = redis.call('HGETALL', prefix .. 'users:' .. pid)
-  for i = 1, #flat, 2 do
-    local user, value = flat[i], flat[i + 1]
-    if string.find(value, ARGV[3], 1, true) and found[user] ~= 'online' then
-      if not found[user] then table.insert(order, user) end
-      found[user] = status_of(value)
-    end
-  end
-end
-local result = {}
-for _, user in ipairs(order) do table.insert(result, user); table.insert(result, found[user]) end
-return result
+# ARGV: prefix, dead_after. The live processes.
+_LIVE = """
+return live(ARGV[2])
 """
 
 # ARGV: prefix, process, ttl, users…: (re)record the process as holding these users.
@@ -221,12 +214,14 @@ class RedisCluster:
         self,
         url: str,
         prefix: str,
+        reader: ChatViewReader,
         *,
         beat_seconds: float = BEAT_SECONDS,
         dead_after_seconds: float = DEAD_AFTER_SECONDS,
     ) -> None:
         self.url = url
         self.prefix = prefix
+        self.reader = reader
         self.beat_seconds = beat_seconds
         self.dead_after_ms = int(dead_after_seconds * 1000)
         # A crashed process's entries outlive it long enough for a live one to reap them.
@@ -257,7 +252,7 @@ class RedisCluster:
                 ("beat", _BEAT),
                 ("reassert", _REASSERT),
                 ("reap", _REAP),
-                ("snapshot", _SNAPSHOT),
+                ("live", _LIVE),
                 ("route", _ROUTE),
                 ("routes", _ROUTES),
             )
@@ -310,12 +305,18 @@ class RedisCluster:
     # -- calls from worker threads --------------------------------------------------------
 
     def present_in(self, server_id: UUID) -> dict[UUID, str]:
-        future = asyncio.run_coroutine_threadsafe(self._snapshot(server_id), self.hub.loop)
-        try:
-            return future.result(SOCKET_TIMEOUT + 1)
-        except (redis.RedisError, OSError, FutureTimeout):
-            future.cancel()
-            raise ApiError(503, "unavailable", "presence cannot be read now; retry") from None
+        """The server's members (from the view, a page at a time) looked up in Redis."""
+        found: dict[UUID, str] = {}
+        after: UUID | None = None
+        while page := [m.user_id for m in self.reader.members_of(server_id, after, SNAPSHOT_PAGE)]:
+            future = asyncio.run_coroutine_threadsafe(self._statuses(page), self.hub.loop)
+            try:
+                found |= future.result(SOCKET_TIMEOUT + 1)
+            except (redis.RedisError, OSError, FutureTimeout):
+                future.cancel()
+                raise ApiError(503, "unavailable", "presence cannot be read now; retry") from None
+            after = page[-1]
+        return found
 
     def sessions_ended(self, user_id: UUID, session_ids: list[UUID]) -> None:
         asyncio.run_coroutine_threadsafe(self._end_sessions(user_id, session_ids), self.hub.loop)
@@ -404,9 +405,20 @@ class RedisCluster:
         for user, status, value in zip(changes[0::3], changes[1::3], changes[2::3], strict=True):
             await self._announce(UUID(user), status, _servers(value))
 
-    async def _snapshot(self, server_id: UUID) -> dict[UUID, str]:
-        found = await self._run("snapshot", self.dead_after_ms, str(server_id))
-        return {UUID(user): status for user, status in _pairs(found)}
+    async def _statuses(self, users: list[UUID]) -> dict[UUID, str]:
+        """The status of each of these users who is present on a live process."""
+        processes = await self._run("live", self.dead_after_ms)
+        fields = [str(u) for u in users]
+        async with self.client.pipeline(transaction=False) as pipe:
+            for process in processes:
+                pipe.hmget(f"{self.prefix}users:{process}", fields)
+            rows = await pipe.execute()
+        found: dict[UUID, str] = {}
+        for row in rows:
+            for user_id, value in zip(users, row, strict=True):
+                if value is not None and found.get(user_id) != "online":
+                    found[user_id] = value.partition(" ")[0]
+        return found
 
     async def _end_sessions(self, user_id: UUID, session_ids: list[UUID]) -> None:
         ended = frozenset(session_ids)
