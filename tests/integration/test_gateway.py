@@ -24,17 +24,27 @@ Frame = dict[str, Any]
 OPEN: list[Client] = []
 
 
-@pytest.fixture
-def live(settings: Settings) -> Iterator[LiveNode]:
+def _fast_node(settings: Settings, heartbeat_seconds: float) -> Iterator[LiveNode]:
     fast = settings.model_copy(
         update={
-            "heartbeat_seconds": 1.0,
+            "heartbeat_seconds": heartbeat_seconds,
             "presence_grace_seconds": 0.5,
             "gateway_buffer_frames": 50,
         }
     )
     with live_node(fast) as node:
         yield node
+
+
+@pytest.fixture
+def live(settings: Settings) -> Iterator[LiveNode]:
+    yield from _fast_node(settings, heartbeat_seconds=1.0)
+
+
+@pytest.fixture
+def patient(settings: Settings) -> Iterator[LiveNode]:
+    """Heartbeats far apart, for a client that cannot send them while a burst is stuck."""
+    yield from _fast_node(settings, heartbeat_seconds=30.0)
 
 
 class Client:
@@ -268,7 +278,8 @@ def test_resume_after_a_dropped_connection_is_gapless_and_without_duplicates(
     run(scenario())
 
 
-def test_slow_consumer_is_closed_with_a_resumable_code(live: LiveNode) -> None:
+def test_slow_consumer_is_closed_with_a_resumable_code(patient: LiveNode) -> None:
+    live = patient
     world = World(live)
     channel = uuid.UUID(world.general)
     author = uuid.UUID(world.alice_id)
