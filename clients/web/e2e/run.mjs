@@ -2,7 +2,8 @@
 // people in two browser contexts use the built client served by a node of their own. Writes
 // screenshots of the main views to <repo>/artifacts/web/.
 import { createHmac } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -77,6 +78,7 @@ async function person(name) {
     if (
       !url.startsWith(node.url) &&
       !url.startsWith(node.url.replace('http', 'ws')) &&
+      !url.startsWith(`blob:${node.url}`) &&
       !url.startsWith('data:')
     ) {
       problems.push(`${name} requested ${url}`);
@@ -134,6 +136,88 @@ function totp(base32Secret, step = 0) {
   const mac = createHmac('sha1', key).update(counter).digest();
   const offset = mac[mac.length - 1] & 0xf;
   return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, '0');
+}
+
+/**
+ * Files made in the page, dropped on the message pane or pasted into the composer as a person
+ * would. A spec is {name, type} with `png: true` (a drawn image), `text`, or `size` (patterned
+ * bytes). Progress values of the upload bars are recorded in `window.hearthProgress`.
+ */
+async function dropFiles(page, specs, how) {
+  await page.evaluate(
+    async ([specs, how]) => {
+      const seen = (window.hearthProgress = []);
+      new MutationObserver((changes) => {
+        for (const change of changes) {
+          const bars = [change.target, ...change.addedNodes].flatMap((n) =>
+            n instanceof Element
+              ? [...(n.matches('progress') ? [n] : n.querySelectorAll('progress'))]
+              : [],
+          );
+          for (const bar of bars) seen.push(Number(bar.getAttribute('value')));
+        }
+      }).observe(document.body, { subtree: true, childList: true, attributeFilter: ['value'] });
+      const data = new DataTransfer();
+      for (const spec of specs) {
+        let blob;
+        if (spec.png) {
+          const canvas = document.createElement('canvas');
+          canvas.width = 64;
+          canvas.height = 48;
+          const g = canvas.getContext('2d');
+          g.fillStyle = '#b5462a';
+          g.fillRect(0, 0, 64, 48);
+          blob = await new Promise((resolve) => canvas.toBlob(resolve, 'image/png'));
+        } else if (spec.text !== undefined) {
+          blob = new Blob([spec.text]);
+        } else {
+          const bytes = new Uint8Array(spec.size);
+          for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 31 + 7) % 251;
+          blob = new Blob([bytes]);
+        }
+        data.items.add(new File([blob], spec.name, { type: spec.type }));
+      }
+      if (how === 'paste') {
+        const box = document.querySelector('.composer textarea');
+        box.dispatchEvent(
+          new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }),
+        );
+      } else {
+        const pane = document.querySelector('main.pane');
+        for (const type of ['dragenter', 'dragover', 'drop']) {
+          pane.dispatchEvent(
+            new DragEvent(type, { dataTransfer: data, bubbles: true, cancelable: true }),
+          );
+        }
+      }
+    },
+    [specs, how],
+  );
+}
+
+/** The patterned bytes `dropFiles` makes for `{size}`. */
+function patterned(size) {
+  const bytes = Buffer.alloc(size);
+  for (let i = 0; i < size; i++) bytes[i] = (i * 31 + 7) % 251;
+  return bytes;
+}
+
+const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
+
+/** Clicks a Download button and returns the bytes the browser saved. */
+async function download(page, button) {
+  const [saved] = await Promise.all([page.waitForEvent('download'), button.click()]);
+  return { name: saved.suggestedFilename(), bytes: readFileSync(await saved.path()) };
+}
+
+/** Waits until an attachment's thumbnail has been decoded as an image. */
+async function thumbnailShown(page, message, name) {
+  const image = message.getByRole('img', { name });
+  await image.waitFor();
+  await page.waitForFunction(
+    (img) => img.complete && img.naturalWidth === 64,
+    await image.elementHandle(),
+  );
 }
 
 async function send(page, text) {
@@ -228,6 +312,39 @@ try {
   await messageWith(bob.page, 'to be deleted').waitFor({ state: 'detached' });
   await messages(bob.page).getByText('Message deleted').waitFor();
   check(true, 'a deletion reaches the other person');
+
+  // Files in a channel: dropped on the pane, uploaded with a progress bar, sent with the text.
+  const BIG = 3_000_000;
+  await dropFiles(
+    alice.page,
+    [
+      { name: 'hearth.png', type: 'image/png', png: true },
+      { name: 'notes.bin', type: 'application/octet-stream', size: BIG },
+    ],
+    'drop',
+  );
+  const attached = alice.page.getByRole('list', { name: 'Attached files' });
+  await attached.getByRole('progressbar', { name: 'Upload of notes.bin' }).waitFor();
+  await alice.page.waitForFunction(() =>
+    [...document.querySelectorAll('.pending-file progress')].every((bar) => bar.value === 100),
+  );
+  const progress = await alice.page.evaluate(() => window.hearthProgress);
+  check(
+    progress.length >= 2 && progress[0] < 100 && progress.at(-1) === 100,
+    `dropped files upload with a progress bar (values seen: ${[...new Set(progress)].join(', ')})`,
+  );
+  await alice.page.screenshot({ path: join(shots, 'upload.png') });
+  await send(alice.page, 'two files for you');
+  const withFiles = messageWith(bob.page, 'two files for you');
+  await thumbnailShown(bob.page, withFiles, 'hearth.png');
+  const saved = await download(
+    bob.page,
+    withFiles.getByRole('button', { name: 'Download notes.bin, 3.0 MB' }),
+  );
+  check(
+    saved.name === 'notes.bin' && sha256(saved.bytes) === sha256(patterned(BIG)),
+    'the other person sees the image inline and downloads the file byte for byte',
+  );
   await alice.page.screenshot({ path: join(shots, 'channel.png') });
 
   // An encrypted DM, started from the member list.
@@ -246,11 +363,55 @@ try {
   await messageWith(alice.page, 'a secret for alice').waitFor();
   check(true, 'an end-to-end encrypted DM is read on both sides');
 
-  // The node only ever saw ciphertext.
-  const dm = new URL(alice.page.url()).pathname.split('/').at(-1);
-  const served = await apiAs(alice.page, 'GET', `/api/v1/channels/${dm}/messages`);
+  // Encrypted files: pasted into the DM composer, encrypted before upload, decrypted by Bob.
+  const PLAN = 'the secret plan: meet at the hearth';
+  await dropFiles(
+    alice.page,
+    [
+      { name: 'plan.txt', type: 'text/plain', text: PLAN },
+      { name: 'pixel.png', type: 'image/png', png: true },
+    ],
+    'paste',
+  );
+  await alice.page.waitForFunction(
+    () =>
+      document.querySelectorAll('.pending-file.done').length === 2 ||
+      document.querySelector('.pending-file.failed') !== null,
+  );
+  await send(alice.page, 'encrypted files');
+  const sealedFiles = messageWith(bob.page, 'encrypted files');
+  await thumbnailShown(bob.page, sealedFiles, 'pixel.png');
+  const plan = await download(
+    bob.page,
+    sealedFiles.getByRole('button', { name: /^Download plan\.txt/ }),
+  );
   check(
-    served.length === 2 && served.every((m) => m.content === null && m.ciphertext.length > 0),
+    plan.name === 'plan.txt' && plan.bytes.toString() === PLAN,
+    'an encrypted file in a DM is downloaded and decrypted by the other person',
+  );
+  const dmId = new URL(alice.page.url()).pathname.split('/').at(-1);
+  const blobs = await alice.page.evaluate(async (channel) => {
+    const { access_token } = await (await fetch('/api/v1/auth/refresh', { method: 'POST' })).json();
+    const headers = { authorization: `Bearer ${access_token}` };
+    const page = await (await fetch(`/api/v1/channels/${channel}/messages`, { headers })).json();
+    const ids = page.flatMap((m) => m.attachments);
+    return Promise.all(
+      ids.map(async (id) => {
+        const response = await fetch(`/api/v1/files/${id}`, { headers });
+        return { type: response.headers.get('content-type'), text: await response.text() };
+      }),
+    );
+  }, dmId);
+  check(
+    blobs.length === 2 &&
+      blobs.every((b) => b.type === 'application/octet-stream' && !b.text.includes('secret plan')),
+    'the node holds DM files only as opaque ciphertext',
+  );
+
+  // The node only ever saw ciphertext.
+  const served = await apiAs(alice.page, 'GET', `/api/v1/channels/${dmId}/messages`);
+  check(
+    served.length === 3 && served.every((m) => m.content === null && m.ciphertext.length > 0),
     'the node stores DM messages only as ciphertext',
   );
 

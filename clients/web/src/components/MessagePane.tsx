@@ -1,10 +1,12 @@
-import { useEffect, useLayoutEffect, useRef, useState } from 'react';
+import { useEffect, useLayoutEffect, useRef, useState, type DragEvent } from 'react';
 import { useE2ee } from '../lib/e2ee';
 import { markRead } from '../lib/messages';
 import { dmPartner, useUserName } from '../lib/names';
 import { inBackground, loadNewest, loadOlder } from '../lib/session';
+import { attachFiles } from '../lib/uploads';
 import { useAuth } from '../stores/auth';
 import { typingIn, useChat } from '../stores/chat';
+import { useComposer } from '../stores/composer';
 import { Composer } from './Composer';
 import { LockIcon, MembersIcon } from './Icons';
 import { MessageItem } from './MessageItem';
@@ -118,6 +120,8 @@ export function MessagePane({
   const peerName = useUserName(peer);
   const changed = useE2ee((s) => (peer === null ? false : s.changedKeys[peer] === true));
   const [verifying, setVerifying] = useState(false);
+  const [dragging, setDragging] = useState(false);
+  const editing = useComposer((s) => s.editing !== null);
   useReadMarker(channelId ?? '');
 
   const header = (
@@ -175,8 +179,33 @@ export function MessagePane({
       </main>
     );
   }
+  const carriesFiles = (event: DragEvent) => event.dataTransfer.types.includes('Files');
   return (
-    <main className="pane">
+    <main
+      className={`pane${dragging ? ' dragging' : ''}`}
+      onDragOver={(event) => {
+        if (!carriesFiles(event) || editing) return;
+        event.preventDefault();
+        event.dataTransfer.dropEffect = 'copy';
+        setDragging(true);
+      }}
+      onDragLeave={(event) => {
+        if (!event.currentTarget.contains(event.relatedTarget as Node | null)) setDragging(false);
+      }}
+      onDrop={(event) => {
+        if (!carriesFiles(event) || editing) return;
+        event.preventDefault();
+        setDragging(false);
+        void attachFiles(channel, [...event.dataTransfer.files]);
+      }}
+    >
+      {dragging && (
+        <div className="drop-hint" aria-hidden="true">
+          {channel.kind === 'dm'
+            ? 'Drop files to encrypt and attach them'
+            : `Drop files to attach them to a message in #${channel.name}`}
+        </div>
+      )}
       {header}
       {changed && peer !== null && (
         <div className="warning" role="alert">
