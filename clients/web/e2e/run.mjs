@@ -432,6 +432,43 @@ try {
     await user.page.getByRole('button', { name: 'Mark as verified' }).click();
   await bob.page.screenshot({ path: join(shots, 'dm.png') });
 
+  // DM history survives a reload: texts this device read or sent are kept, sealed, in IndexedDB
+  // (the ratchet keys that decrypted them are spent).
+  for (const user of [alice, bob]) {
+    await user.page.reload();
+    for (const text of ['a secret for bob', 'a secret for alice', 'encrypted files']) {
+      await messageWith(user.page, text).waitFor();
+    }
+    await thumbnailShown(user.page, messageWith(user.page, 'encrypted files'), 'pixel.png');
+    const unreadable = await messages(user.page).getByText('this device cannot read').count();
+    if (unreadable !== 0) throw new Error(`${user.name} has ${unreadable} unreadable messages`);
+  }
+  const sealedHistory = await bob.page.evaluate(
+    () =>
+      new Promise((resolve) => {
+        const names = indexedDB.databases();
+        names.then(async (list) => {
+          const name = list.find((d) => d.name.startsWith('hearth-dm-history-')).name;
+          const open = indexedDB.open(name);
+          open.onsuccess = () => {
+            const read = open.result.transaction('plaintexts').objectStore('plaintexts').getAll();
+            read.onsuccess = () => {
+              const bytes = read.result.map((r) => new TextDecoder().decode(r.ciphertext));
+              open.result.close();
+              resolve({
+                count: read.result.length,
+                clear: bytes.some((b) => b.includes('secret')),
+              });
+            };
+          };
+        });
+      }),
+  );
+  check(
+    sealedHistory.count >= 3 && !sealedHistory.clear,
+    'DM history survives a reload on both sides, sealed at rest in IndexedDB',
+  );
+
   // Bob signs in on a new device (a fresh browser profile): new identity key, and Alice, in
   // their DM, is warned at once (IdentityKeyPublished, e2ee.md).
   const device = await browser.newContext();

@@ -45,7 +45,7 @@ export async function postMessage(
   const message = await call(() =>
     api.POST('/api/v1/channels/{channel_id}/messages', { params: { path }, body }),
   );
-  if (channel.kind === 'dm') dmCrypto().remember(message, plaintext);
+  if (channel.kind === 'dm') await dmCrypto().remember(message, plaintext);
   useChat.getState().putMessage(message);
 }
 
@@ -63,7 +63,7 @@ export async function editMessage(channel: Channel, message: Message, text: stri
   const edited = await call(() =>
     api.PATCH('/api/v1/channels/{channel_id}/messages/{message_id}', { params: { path }, body }),
   );
-  if (channel.kind === 'dm') dmCrypto().remember(edited, plaintext);
+  if (channel.kind === 'dm') await dmCrypto().remember(edited, plaintext);
   useChat.getState().putMessage(edited);
 }
 
@@ -72,6 +72,7 @@ export async function deleteMessage(message: Message): Promise<void> {
   await call(() =>
     api.DELETE('/api/v1/channels/{channel_id}/messages/{message_id}', { params: { path } }),
   );
+  if (message.ciphertext !== null) await dmCrypto().forget(message.id);
   useChat
     .getState()
     .putMessage({ ...message, deleted: true, content: null, ciphertext: null, header: null });

@@ -153,6 +153,10 @@ export function applyDispatch(d: Dispatch): void {
       }));
       return;
     case 'MessageDeleted':
+      if (crypto !== null) {
+        const dm = crypto;
+        inBackground(() => dm.forget(d.aggregate_id));
+      }
       changeMessage(d, (m) => ({
         ...m,
         deleted: true,
@@ -267,6 +271,8 @@ export async function startSession(userId: string): Promise<void> {
   gateway.start();
   document.addEventListener('visibilitychange', reportPresence);
   inBackground(loadEverything);
+  const dm = crypto;
+  inBackground(() => dm.forgetExpired());
 }
 
 /** A hidden tab shows its user as idle (api.md "Presence": `idle` is the client's to set). */
