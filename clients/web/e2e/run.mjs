@@ -547,9 +547,42 @@ try {
   );
 
   // Two-factor sign-in: a TOTP prompt after the password.
-  const setup = await apiAs(bob.page, 'POST', '/api/v1/auth/2fa/enable');
-  await apiAs(bob.page, 'POST', '/api/v1/auth/2fa/verify', { code: totp(setup.secret) });
+  // Settings: Bob's sessions (this browser, and the second device's), revoking one.
   await bob.page.setViewportSize({ width: 1280, height: 800 });
+  await bob.page.getByRole('link', { name: 'Settings' }).click();
+  const sessions = bob.page.getByRole('list', { name: 'Active sessions' }).getByRole('listitem');
+  await sessions.nth(1).waitFor();
+  check(
+    (await sessions.count()) === 2 &&
+      (await sessions.filter({ hasText: 'This browser' }).count()) === 1,
+    'the settings page lists the active sessions, this browser marked',
+  );
+  await sessions.getByRole('button', { name: /^Revoke/ }).click();
+  await bob.page.waitForFunction(
+    () => document.querySelectorAll('[aria-label="Active sessions"] li').length === 1,
+  );
+  const remaining = await apiAs(bob.page, 'GET', '/api/v1/auth/sessions');
+  check(
+    remaining.length === 1 && remaining[0].current,
+    'revoking another session ends it on the node',
+  );
+
+  // TOTP set up from the settings page: QR code and secret, a confirming code, recovery codes.
+  await bob.page.getByRole('button', { name: 'Set up an authenticator app' }).click();
+  await bob.page.getByRole('img', { name: 'QR code for your authenticator app' }).waitFor();
+  const secret = (await bob.page.getByTestId('totp-secret').textContent()).trim();
+  await bob.page.getByLabel('Code from the app').fill(totp(secret));
+  await bob.page.getByRole('button', { name: 'Confirm' }).click();
+  const recovery = bob.page.getByTestId('recovery-codes').getByRole('listitem');
+  await recovery.nth(9).waitFor();
+  await bob.page.screenshot({ path: join(shots, 'settings.png') });
+  check(
+    (await recovery.count()) === 10 &&
+      /^[0-9A-Z]{4}(-[0-9A-Z]{4}){3}$/i.test((await recovery.first().textContent()).trim()),
+    'an authenticator app is set up in settings, and ten recovery codes are shown',
+  );
+  await bob.page.getByRole('button', { name: 'I have saved them' }).click();
+  check((await recovery.count()) === 0, 'the recovery codes are shown only once');
   await bob.page.getByRole('button', { name: 'Sign out', exact: true }).click();
   await bob.page.getByRole('heading', { name: 'Sign in to Hearth' }).waitFor();
   await bob.page.getByLabel('Username').fill(bob.username);
@@ -560,9 +593,9 @@ try {
   await bob.page.getByRole('heading', { name: 'Two-factor authentication' }).waitFor();
   await bob.page.screenshot({ path: join(shots, 'two-factor.png') });
   // The code of the next step: the current one was spent enabling TOTP (auth.md "TOTP").
-  await bob.page.getByLabel(/Code from your authenticator app/).fill(totp(setup.secret, 1));
+  await bob.page.getByLabel(/Code from your authenticator app/).fill(totp(secret, 1));
   await bob.page.getByRole('button', { name: 'Verify' }).click();
-  await bob.page.getByRole('navigation', { name: 'Servers' }).waitFor();
+  await bob.page.getByRole('heading', { name: 'Settings' }).waitFor();
   check(true, 'sign-in with a second factor asks for the TOTP code');
 
   // A passkey as second factor, with Chromium's virtual authenticator standing in for a device.
@@ -578,15 +611,25 @@ try {
       automaticPresenceSimulation: true,
     },
   });
+  await alice.page.getByRole('link', { name: 'Settings' }).click();
+  await alice.page.getByLabel('Passkey name').fill('Test authenticator');
   await alice.page.getByRole('button', { name: 'Add passkey' }).click();
   await alice.page.getByRole('status').filter({ hasText: 'Passkey added.' }).waitFor();
+  await alice.page
+    .getByRole('list', { name: 'Passkeys' })
+    .getByText('Test authenticator')
+    .waitFor();
+  await alice.page.getByTestId('recovery-codes').getByRole('listitem').nth(9).waitFor();
+  check(true, 'a passkey is added in settings and listed; the first comes with recovery codes');
+  await alice.page.getByRole('button', { name: 'I have saved them' }).click();
   await alice.page.getByRole('button', { name: 'Sign out', exact: true }).click();
   await alice.page.getByLabel('Username').fill(alice.username);
   await alice.page.getByLabel('Password').fill(PASSWORD);
   await alice.page.getByRole('button', { name: 'Sign in' }).click();
   await alice.page.getByRole('button', { name: 'Use a passkey' }).click();
-  await alice.page.getByRole('navigation', { name: 'Servers' }).waitFor();
-  await messageWith(alice.page, 'bulk 70').waitFor();
+  const passkeys = alice.page.getByRole('list', { name: 'Passkeys' });
+  await passkeys.getByText('Test authenticator').waitFor();
+  await passkeys.getByText(/last used (?!never)/).waitFor();
   check(true, 'sign-in with a passkey as second factor');
 
   // Sign out everywhere ends the session; a reload shows the sign-in page.

@@ -7,7 +7,6 @@ import { useTheme } from '../stores/theme';
 import type { Channel } from '../api/client';
 import { LockIcon } from './Icons';
 import { InviteDialog } from './ServerDialogs';
-import { addPasskey } from '../lib/passkeys';
 import { endSession } from '../lib/session';
 
 function ChannelLink({ channel, active }: { channel: Channel; active: boolean }) {
@@ -32,14 +31,10 @@ function ChannelLink({ channel, active }: { channel: Channel; active: boolean })
 }
 
 function UserPanel() {
-  const { username, logout, logoutEverywhere } = useAuth();
+  const { username, logout } = useAuth();
   const { theme, toggle } = useTheme();
-  const [notice, setNotice] = useState('');
   return (
     <footer className="user-panel">
-      <span className="notice" role="status">
-        {notice}
-      </span>
       <span className="me" title="Signed in as">
         {username ?? ''}
       </span>
@@ -51,21 +46,9 @@ function UserPanel() {
       >
         {theme === 'dark' ? '☀' : '☾'}
       </button>
-      <button
-        type="button"
-        onClick={() => {
-          addPasskey('Web browser').then(
-            () => {
-              setNotice('Passkey added.');
-            },
-            () => {
-              setNotice('No passkey was added.');
-            },
-          );
-        }}
-      >
-        Add passkey
-      </button>
+      <Link to="/settings" className="button">
+        Settings
+      </Link>
       <button
         type="button"
         onClick={() => {
@@ -74,15 +57,6 @@ function UserPanel() {
         }}
       >
         Sign out
-      </button>
-      <button
-        type="button"
-        onClick={() => {
-          endSession();
-          void logoutEverywhere();
-        }}
-      >
-        Sign out everywhere
       </button>
     </footer>
   );
