@@ -347,6 +347,34 @@ try {
   );
   await alice.page.screenshot({ path: join(shots, 'channel.png') });
 
+  // Channels: the owner creates a private channel, renames it, and creates a public one.
+  check(
+    (await bob.page.getByRole('button', { name: 'Create a channel' }).count()) === 0,
+    'a member is not offered to create channels',
+  );
+  await alice.page.getByRole('button', { name: 'Create a channel' }).click();
+  await alice.page.getByLabel('Channel name').fill('plans');
+  await alice.page.getByLabel('Topic').fill('Where we plan');
+  await alice.page.getByLabel('Private: moderators and the owner').check();
+  await alice.page.getByRole('button', { name: 'Create channel' }).click();
+  await alice.page.getByRole('heading', { name: '# plans' }).waitFor();
+  await alice.page.locator('.pane-header .topic', { hasText: 'Where we plan' }).waitFor();
+  await alice.page.getByRole('button', { name: 'Edit channel' }).click();
+  await alice.page.getByLabel('Channel name').fill('roadmap');
+  await alice.page.getByRole('button', { name: 'Save' }).click();
+  await alice.page.getByRole('heading', { name: '# roadmap' }).waitFor();
+  await alice.page.getByRole('link', { name: 'Private channel roadmap' }).waitFor();
+  await alice.page.getByRole('button', { name: 'Create a channel' }).click();
+  await alice.page.getByLabel('Channel name').fill('random');
+  await alice.page.getByRole('button', { name: 'Create channel' }).click();
+  await bob.page.getByRole('link', { name: 'Channel random' }).waitFor();
+  check(
+    (await bob.page.getByRole('link', { name: /roadmap|plans/ }).count()) === 0,
+    'the owner creates and renames channels; members see the public one, not the private one',
+  );
+  await alice.page.getByRole('link', { name: 'Channel general' }).click();
+  await alice.page.getByRole('heading', { name: '# general' }).waitFor();
+
   // An encrypted DM, started from the member list.
   await aliceMembers
     .getByRole('button', { name: `Send ${bob.username} an encrypted direct message` })

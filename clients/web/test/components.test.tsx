@@ -143,6 +143,39 @@ describe('ChannelSidebar', () => {
   });
 });
 
+describe('channel management', () => {
+  const sidebar = () =>
+    render(
+      <MemoryRouter>
+        <ChannelSidebar serverId="s1" channelId="c1" />
+      </MemoryRouter>,
+    );
+
+  it('offers the owner to create a public or private channel', () => {
+    sidebar();
+    fireEvent.click(screen.getByRole('button', { name: 'Create a channel' }));
+    expect(screen.getByRole('dialog', { name: 'Create a channel' })).toBeTruthy();
+    expect(screen.getByLabelText('Public: every member')).toHaveProperty('checked', true);
+    fireEvent.click(screen.getByLabelText('Private: moderators and the owner'));
+    expect(screen.getByLabelText('Private: moderators and the owner')).toHaveProperty(
+      'checked',
+      true,
+    );
+  });
+
+  it('offers a member no channel management', () => {
+    useAuth.setState({ userId: YOU });
+    sidebar();
+    expect(screen.queryByRole('button', { name: 'Create a channel' })).toBeNull();
+  });
+
+  it('labels private channels', () => {
+    useChat.getState().putChannels([{ ...general, id: 'c2', name: 'mods', kind: 'private' }]);
+    sidebar();
+    expect(screen.getByRole('link', { name: 'Private channel mods' })).toBeTruthy();
+  });
+});
+
 describe('ReconnectBanner', () => {
   it('shows only while the gateway reconnects', () => {
     useConnection.setState({ status: 'live' });

@@ -5,6 +5,7 @@ import { useAuth } from '../stores/auth';
 import { isUnread, useChat } from '../stores/chat';
 import { useTheme } from '../stores/theme';
 import type { Channel } from '../api/client';
+import { ChannelDialog, useCanManageChannels } from './ChannelDialog';
 import { LockIcon } from './Icons';
 import { InviteDialog } from './ServerDialogs';
 import { endSession } from '../lib/session';
@@ -14,7 +15,11 @@ function ChannelLink({ channel, active }: { channel: Channel; active: boolean })
   const unread = useChat((s) => isUnread(s, channel.id, self));
   const partner = useUserName(dmPartner(channel, self));
   const name = channel.kind === 'dm' ? partner : channel.name;
-  const label = `${channel.kind === 'dm' ? `Direct message with ${name}, encrypted` : `Channel ${name}`}${unread ? ', unread' : ''}`;
+  const kind =
+    channel.kind === 'dm'
+      ? `Direct message with ${name}, encrypted`
+      : `${channel.kind === 'private' ? 'Private channel' : 'Channel'} ${name}`;
+  const label = `${kind}${unread ? ', unread' : ''}`;
   return (
     <li>
       <Link
@@ -23,7 +28,12 @@ function ChannelLink({ channel, active }: { channel: Channel; active: boolean })
         aria-current={active ? 'page' : undefined}
         aria-label={label}
       >
-        {channel.kind === 'dm' ? <LockIcon /> : <span aria-hidden="true">#</span>} {name}
+        {channel.kind === 'dm' ? (
+          <LockIcon />
+        ) : (
+          <span aria-hidden="true">{channel.kind === 'private' ? '⊘' : '#'}</span>
+        )}{' '}
+        {name}
         {unread && <span className="dot" aria-hidden="true" />}
       </Link>
     </li>
@@ -72,6 +82,8 @@ export function ChannelSidebar({
   const server = useChat((s) => s.servers[serverId]);
   const allChannels = useChat((s) => s.channels);
   const [inviting, setInviting] = useState(false);
+  const [creating, setCreating] = useState(false);
+  const canManage = useCanManageChannels(server?.id);
   const channels = Object.values(allChannels).filter((c) =>
     serverId === '@me' ? c.kind === 'dm' : c.server_id === serverId,
   );
@@ -90,6 +102,21 @@ export function ChannelSidebar({
           </button>
         )}
       </header>
+      {canManage && (
+        <div className="channels-header">
+          <span>Channels</span>
+          <button
+            type="button"
+            className="icon"
+            aria-label="Create a channel"
+            onClick={() => {
+              setCreating(true);
+            }}
+          >
+            +
+          </button>
+        </div>
+      )}
       <ul className="channels">
         {channels.map((channel) => (
           <ChannelLink key={channel.id} channel={channel} active={channel.id === channelId} />
@@ -99,6 +126,14 @@ export function ChannelSidebar({
         )}
       </ul>
       <UserPanel />
+      {creating && server && (
+        <ChannelDialog
+          serverId={server.id}
+          onClose={() => {
+            setCreating(false);
+          }}
+        />
+      )}
       {inviting && server && (
         <InviteDialog
           serverId={server.id}

@@ -7,6 +7,7 @@ import { attachFiles } from '../lib/uploads';
 import { useAuth } from '../stores/auth';
 import { typingIn, useChat } from '../stores/chat';
 import { useComposer } from '../stores/composer';
+import { ChannelDialog, useCanManageChannels } from './ChannelDialog';
 import { Composer } from './Composer';
 import { LockIcon, MembersIcon } from './Icons';
 import { MessageItem } from './MessageItem';
@@ -121,6 +122,8 @@ export function MessagePane({
   const changed = useE2ee((s) => (peer === null ? false : s.changedKeys[peer] === true));
   const [verifying, setVerifying] = useState(false);
   const [dragging, setDragging] = useState(false);
+  const [editingChannel, setEditingChannel] = useState(false);
+  const canManage = useCanManageChannels(channel?.server_id);
   const editing = useComposer((s) => s.editing !== null);
   useReadMarker(channelId ?? '');
 
@@ -147,6 +150,19 @@ export function MessagePane({
           'Hearth'
         )}
       </h1>
+      {channel?.topic ? <p className="topic">{channel.topic}</p> : null}
+      {canManage && channel?.server_id != null && (
+        <button
+          type="button"
+          className="icon"
+          aria-label="Edit channel"
+          onClick={() => {
+            setEditingChannel(true);
+          }}
+        >
+          ✎
+        </button>
+      )}
       {peer !== null && (
         <button
           type="button"
@@ -224,6 +240,15 @@ export function MessagePane({
       <MessageList channelId={channel.id} />
       <TypingIndicator channelId={channel.id} />
       <Composer key={channel.id} channel={channel} />
+      {editingChannel && channel.server_id !== null && (
+        <ChannelDialog
+          serverId={channel.server_id}
+          channel={channel}
+          onClose={() => {
+            setEditingChannel(false);
+          }}
+        />
+      )}
       {verifying && peer !== null && (
         <SafetyNumberDialog
           peerId={peer}
