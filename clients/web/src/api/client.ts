@@ -14,6 +14,7 @@ export type Server = Schemas['ServerView'];
 export type Channel = Schemas['ChannelView'];
 export type Member = Schemas['MemberView'];
 export type Message = Schemas['MessageView'];
+export type User = Schemas['UserView'];
 export type Invite = Schemas['InviteView'];
 export type ReadMarker = Schemas['ReadMarker'];
 
