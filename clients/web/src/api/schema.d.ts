@@ -1236,6 +1236,8 @@ export interface components {
             access_token: string;
             /** Expires In */
             expires_in: number;
+            /** Node */
+            node: string;
             /** Refresh Token */
             refresh_token: string;
             /**
@@ -1253,6 +1255,8 @@ export interface components {
              * Format: uuid
              */
             user_id: string;
+            /** Username */
+            username: string;
         };
         /** SessionView */
         SessionView: {

@@ -1,5 +1,6 @@
 import { useEffect, useLayoutEffect, useRef, useState, type DragEvent } from 'react';
 import { useE2ee } from '../lib/e2ee';
+import { useConnection } from '../lib/gateway';
 import { markRead } from '../lib/messages';
 import { dmPartner, useUserName } from '../lib/names';
 import { inBackground, loadNewest, loadOlder } from '../lib/session';
@@ -45,10 +46,16 @@ function MessageList({ channelId }: { channelId: string }) {
   const anchor = useRef<{ height: number; top: number } | null>(null);
   const [loading, setLoading] = useState(false);
 
+  // Loaded on opening, and again each time the gateway is live: a load that failed while the
+  // node was away is retried, and what was missed is fetched.
+  const live = useConnection((s) => s.status === 'live');
   useEffect(() => {
     pinned.current = true;
-    inBackground(() => loadNewest(channelId));
   }, [channelId]);
+  useEffect(() => {
+    if (live || page === undefined) inBackground(() => loadNewest(channelId));
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- `page` only gates the first load.
+  }, [channelId, live]);
 
   // Keep the view at the bottom for new messages, and in place when older ones are prepended.
   useLayoutEffect(() => {

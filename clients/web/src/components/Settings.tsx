@@ -99,6 +99,63 @@ export function RecoveryCodes({ codes, onDone }: { codes: readonly string[]; onD
   );
 }
 
+/** A form asking for the password before a sensitive change (auth.md: re-authentication). */
+function PasswordConfirm({
+  label,
+  action,
+  onConfirm,
+}: {
+  label: string;
+  action: string;
+  onConfirm: (password: string) => Promise<void>;
+}) {
+  const [password, setPassword] = useState('');
+  return (
+    <form
+      onSubmit={(event: SyntheticEvent) => {
+        event.preventDefault();
+        void onConfirm(password).then(() => {
+          setPassword('');
+        });
+      }}
+    >
+      <label>
+        {label}
+        <input
+          type="password"
+          autoComplete="current-password"
+          required
+          value={password}
+          onChange={(e) => {
+            setPassword(e.target.value);
+          }}
+        />
+      </label>
+      <button type="submit" className="danger">
+        {action}
+      </button>
+    </form>
+  );
+}
+
+/** A section's outcome: a polite status line and, when something failed, an alert. */
+function Feedback({ status, error }: { status?: string | null; error: string | null }) {
+  return (
+    <>
+      {status !== undefined && (
+        <p className="notice" role="status">
+          {status}
+        </p>
+      )}
+      {error !== null && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+    </>
+  );
+}
+
 function SessionsSection() {
   const [sessions, setSessions] = useState<SessionInfo[] | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -120,11 +177,7 @@ function SessionsSection() {
   return (
     <section aria-labelledby="sessions-heading">
       <h2 id="sessions-heading">Sessions</h2>
-      {error !== null && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <Feedback error={error} />
       {sessions === null ? <p>Loading…</p> : <SessionList sessions={sessions} onRevoke={revoke} />}
       <div className="row">
         <button
@@ -155,7 +208,6 @@ function TotpSection({ onCodes }: { onCodes: (codes: string[]) => void }) {
   const [setup, setSetup] = useState<{ secret: string; qr: string } | null>(null);
   const [code, setCode] = useState('');
   const [disabling, setDisabling] = useState(false);
-  const [password, setPassword] = useState('');
   const [status, setStatus] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
 
@@ -188,31 +240,22 @@ function TotpSection({ onCodes }: { onCodes: (codes: string[]) => void }) {
         setError(reason(e));
       });
   };
-  const disable = (event: SyntheticEvent) => {
-    event.preventDefault();
-    setError(null);
-    call(() => api.POST('/api/v1/auth/2fa/disable', { body: { password } }))
-      .then(() => {
+  const disable = (password: string) =>
+    call(() => api.POST('/api/v1/auth/2fa/disable', { body: { password } })).then(
+      () => {
         setDisabling(false);
-        setPassword('');
         setStatus('The authenticator app is off.');
-      })
-      .catch((e: unknown) => {
+        setError(null);
+      },
+      (e: unknown) => {
         setError(reason(e));
-      });
-  };
+      },
+    );
 
   return (
     <section aria-labelledby="totp-heading">
       <h2 id="totp-heading">Authenticator app</h2>
-      <p className="notice" role="status">
-        {status}
-      </p>
-      {error !== null && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <Feedback status={status} error={error} />
       {setup === null ? (
         <div className="row">
           <button type="button" onClick={begin}>
@@ -250,23 +293,7 @@ function TotpSection({ onCodes }: { onCodes: (codes: string[]) => void }) {
         </form>
       )}
       {disabling && setup === null && (
-        <form onSubmit={disable}>
-          <label>
-            Password
-            <input
-              type="password"
-              autoComplete="current-password"
-              required
-              value={password}
-              onChange={(e) => {
-                setPassword(e.target.value);
-              }}
-            />
-          </label>
-          <button type="submit" className="danger">
-            Turn off
-          </button>
-        </form>
+        <PasswordConfirm label="Password" action="Turn off" onConfirm={disable} />
       )}
     </section>
   );
@@ -276,7 +303,6 @@ function PasskeySection({ onCodes }: { onCodes: (codes: string[]) => void }) {
   const [passkeys, setPasskeys] = useState<Passkey[] | null>(null);
   const [name, setName] = useState('This browser');
   const [removing, setRemoving] = useState<Passkey | null>(null);
-  const [password, setPassword] = useState('');
   const [status, setStatus] = useState('');
   const [error, setError] = useState<string | null>(null);
   const load = useCallback(() => {
@@ -300,38 +326,28 @@ function PasskeySection({ onCodes }: { onCodes: (codes: string[]) => void }) {
       },
     );
   };
-  const remove = (event: SyntheticEvent) => {
-    event.preventDefault();
-    if (removing === null) return;
-    const path = { passkey_id: removing.id };
+  const remove = (passkey: Passkey, password: string) =>
     call(() =>
       api.DELETE('/api/v1/auth/webauthn/credentials/{passkey_id}', {
-        params: { path },
+        params: { path: { passkey_id: passkey.id } },
         body: { password },
       }),
-    )
-      .then(() => {
+    ).then(
+      () => {
         setRemoving(null);
-        setPassword('');
         setStatus('Passkey removed.');
+        setError(null);
         load();
-      })
-      .catch((e: unknown) => {
+      },
+      (e: unknown) => {
         setError(reason(e));
-      });
-  };
+      },
+    );
 
   return (
     <section aria-labelledby="passkeys-heading">
       <h2 id="passkeys-heading">Passkeys</h2>
-      <p className="notice" role="status">
-        {status}
-      </p>
-      {error !== null && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <Feedback status={status} error={error} />
       {passkeys !== null && passkeys.length === 0 && <p>No passkeys yet.</p>}
       <ul className="settings-list" aria-label="Passkeys">
         {(passkeys ?? []).map((p) => (
@@ -356,23 +372,11 @@ function PasskeySection({ onCodes }: { onCodes: (codes: string[]) => void }) {
         ))}
       </ul>
       {removing !== null && (
-        <form onSubmit={remove}>
-          <label>
-            Password to remove “{removing.name}”
-            <input
-              type="password"
-              autoComplete="current-password"
-              required
-              value={password}
-              onChange={(e) => {
-                setPassword(e.target.value);
-              }}
-            />
-          </label>
-          <button type="submit" className="danger">
-            Remove passkey
-          </button>
-        </form>
+        <PasswordConfirm
+          label={`Password to remove “${removing.name}”`}
+          action="Remove passkey"
+          onConfirm={(password) => remove(removing, password)}
+        />
       )}
       <form onSubmit={add} className="row">
         <label>
