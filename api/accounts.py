@@ -74,6 +74,8 @@ class SignedIn:
     refresh_token: str
     expires_in: int
     refresh_expires_in: int
+    username: str
+    node: str
 
 
 @dataclass(frozen=True)
@@ -303,6 +305,8 @@ class Accounts:
             refresh_token,
             tokens.lifetime_seconds,
             self.ports.sessions.lifetime_seconds,
+            self.ports.credentials.username(user_id) or "",
+            self.node_name,
         )
 
     def refresh(self, refresh_token: str) -> SignedIn:

@@ -82,6 +82,9 @@ class SessionOut(BaseModel):
     token_type: str = "Bearer"
     expires_in: int
     refresh_token: str
+    username: str
+    node: str
+    """The node's name: the ``@node`` of ``username@node`` (auth.md "Session")."""
 
 
 class ErrorOut(BaseModel):
@@ -169,6 +172,8 @@ def _signed_in(response: Response, signed: SignedIn) -> SessionOut:
         access_token=signed.access_token,
         expires_in=signed.expires_in,
         refresh_token=signed.refresh_token,
+        username=signed.username,
+        node=signed.node,
     )
 
 

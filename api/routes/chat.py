@@ -26,6 +26,7 @@ from projections.chat_models import (
     MessageVersionView,
     MessageView,
     ServerView,
+    UserView,
 )
 
 router = APIRouter(prefix="/api/v1")
@@ -120,6 +121,22 @@ def open_dm(body: OpenDm, ctx: Context, user: CurrentUser) -> ChannelView:
     channel_id, recorded = ctx.commands.open_dm(user, body.user_id)
     projected(ctx, recorded)
     return _channel_view(ctx, user, channel_id)
+
+
+@router.get("/users/me/dms")
+def list_dms(ctx: Context, user: CurrentUser) -> list[ChannelView]:
+    """The caller's DMs, oldest first: a client lists its conversations from one request."""
+    return ctx.reader.dms_of(user)
+
+
+@router.get("/users/{user_id}")
+def get_user(user_id: UUID, ctx: Context, _caller: CurrentUser) -> UserView:
+    """A user's public profile (id, username, display name), for a DM partner who shares no
+    server with the caller; any signed-in user may ask, as for the user's keys."""
+    found = ctx.reader.user(user_id)
+    if found is None:
+        raise NotFound("user not found")
+    return found
 
 
 @router.post("/channels/{channel_id}/messages", status_code=status.HTTP_201_CREATED)

@@ -16,9 +16,10 @@ export default tseslint.config(
     },
   },
   {
-    // The core must stay platform-neutral; the IndexedDB store is the one browser-only module.
+    // The core must stay platform-neutral; the IndexedDB store and its sealed database are the
+    // browser-only modules.
     files: ['src/**/*.ts'],
-    ignores: ['src/keystore/indexeddb-key-store.ts'],
+    ignores: ['src/keystore/indexeddb-key-store.ts', 'src/keystore/sealed-database.ts'],
     rules: {
       'no-restricted-globals': [
         'error',

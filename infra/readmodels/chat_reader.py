@@ -253,6 +253,17 @@ class SqlChatViewReader:
         )
         return [UUID(row["id"]) for row in rows]
 
+    def dms_of(self, user_id: UUID) -> list[ChannelView]:
+        """The user's DMs, oldest first."""
+        rows = self._all(
+            lambda t: (
+                f"SELECT * FROM {t['channels']} WHERE kind = 'dm' AND deleted = 0"
+                " AND (dm_a = ? OR dm_b = ?) ORDER BY created_hlc"
+            ),
+            (str(user_id), str(user_id)),
+        )
+        return [_channel(row) for row in rows]
+
     def user(self, user_id: UUID) -> UserView | None:
         rows = self._all(lambda t: f"SELECT * FROM {t['users']} WHERE id = ?", (str(user_id),))
         if not rows:

@@ -107,6 +107,8 @@ def origin(settings: Settings) -> Iterator[str]:
     origin = f"http://localhost:{port}"
     app = create_app(build_node(settings.model_copy(update={"public_origin": origin})))
     app.add_api_route("/e2e/passkeys", lambda: HTMLResponse(PAGE), include_in_schema=False)
+    # Ahead of the built web client's catch-all route, which would otherwise answer this path.
+    app.router.routes.insert(0, app.router.routes.pop())
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, name="e2e-node", daemon=True)
     thread.start()

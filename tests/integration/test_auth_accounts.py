@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import statistics
 import time
 from collections.abc import Iterator
@@ -38,8 +40,13 @@ def test_register_returns_a_session(client: TestClient) -> None:
         "token_type",
         "expires_in",
         "refresh_token",
+        "username",
+        "node",
     }
     assert body["token_type"] == "Bearer" and body["expires_in"] == 15 * 60
+    # The normalised username, and the node's name as the access token's issuer states it.
+    claims = json.loads(base64.urlsafe_b64decode(body["access_token"].split(".")[1] + "=="))
+    assert (body["username"], body["node"]) == ("alice", claims["iss"]) and claims["iss"]
     headers = {"Authorization": f"Bearer {body['access_token']}"}
     assert client.get("/api/v1/servers", headers=headers).status_code == 200
 

@@ -111,6 +111,25 @@ def test_dm_is_one_channel_for_the_pair(people: dict[str, Person]) -> None:
     assert alice.post("/api/v1/dms", {"user_id": str(uuid.uuid4())}).status_code == 404
 
 
+def test_a_user_lists_their_dms_and_reads_public_profiles(people: dict[str, Person]) -> None:
+    alice, bob, carol = people["alice"], people["bob"], people["carol"]
+    assert alice.get("/api/v1/users/me/dms").json() == []
+    with_bob = alice.post("/api/v1/dms", {"user_id": str(bob.id)}).json()
+    with_carol = carol.post("/api/v1/dms", {"user_id": str(alice.id)}).json()
+    make_server(alice)  # server channels are not DMs
+    listed = alice.get("/api/v1/users/me/dms").json()
+    assert [c["id"] for c in listed] == [with_bob["id"], with_carol["id"]]
+    assert all(c["kind"] == "dm" and str(alice.id) in c["dm_members"] for c in listed)
+    assert [c["id"] for c in bob.get("/api/v1/users/me/dms").json()] == [with_bob["id"]]
+
+    # Carol shares no server with Bob, yet may read his public profile (a DM partner's name).
+    profile = carol.get(f"/api/v1/users/{bob.id}")
+    assert profile.status_code == 200, profile.text
+    assert profile.json() == {"id": str(bob.id), "username": "bob", "display_name": "bob"}
+    missing = carol.get(f"/api/v1/users/{uuid.uuid4()}")
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
+
+
 @pytest.mark.parametrize(
     ("body", "code"),
     [

@@ -7,7 +7,7 @@ import { IDBFactory } from 'fake-indexeddb';
 import { describe, expect, it } from 'vitest';
 
 import { generateIdentityKeyPair, AuthenticationError } from '../src/index.js';
-import { IndexedDbKeyStore } from '../src/keystore/indexeddb-key-store.js';
+import { IndexedDbKeyStore, SealedDatabase } from '../src/keystore/indexeddb-key-store.js';
 import { keyStoreContract } from './support/key-store-contract.js';
 
 keyStoreContract('IndexedDbKeyStore', () =>
@@ -122,6 +122,77 @@ describe('IndexedDbKeyStore', () => {
     await expect(reopened.getPeerIdentityKey('mallory@m.example')).rejects.toThrow(
       AuthenticationError,
     );
+    reopened.close();
+  });
+});
+
+describe('SealedDatabase', () => {
+  const secret = new TextEncoder().encode('a decrypted direct message');
+
+  it('keeps values sealed at rest and readable after reopening', async () => {
+    const factory = new IDBFactory();
+    const options = { indexedDB: factory, databaseName: 'history', stores: ['texts'] };
+    const database = await SealedDatabase.open(options);
+    await database.put('texts', 'm1', secret);
+    database.close();
+
+    const records = await rawRecords(factory, 'history', 'texts');
+    expect(records.map((r) => r.key)).toEqual(['m1']);
+    const { ciphertext } = records[0]?.value as { ciphertext: ArrayBuffer };
+    expect(contains(new Uint8Array(ciphertext), secret)).toBe(false);
+
+    const reopened = await SealedDatabase.open(options);
+    expect(await reopened.get('texts', 'm1')).toEqual(secret);
+    expect(await reopened.keys('texts')).toEqual(['m1']);
+    await reopened.delete('texts', 'm1');
+    expect(await reopened.get('texts', 'm1')).toBeUndefined();
+    reopened.close();
+  });
+
+  it('adds the stores of a new version and keeps the old values', async () => {
+    const factory = new IDBFactory();
+    const first = await SealedDatabase.open({
+      indexedDB: factory,
+      databaseName: 'grows',
+      stores: ['a'],
+    });
+    await first.put('a', 'k', secret);
+    first.close();
+    const second = await SealedDatabase.open({
+      indexedDB: factory,
+      databaseName: 'grows',
+      stores: ['a', 'b'],
+      version: 2,
+    });
+    await second.put('b', 'k', secret);
+    expect(await second.get('a', 'k')).toEqual(secret);
+    expect(await second.get('b', 'k')).toEqual(secret);
+    second.close();
+  });
+
+  it('refuses a value moved to another store', async () => {
+    const factory = new IDBFactory();
+    const options = { indexedDB: factory, databaseName: 'moved', stores: ['a', 'b'] };
+    const database = await SealedDatabase.open(options);
+    await database.put('a', 'k', secret);
+    database.close();
+    const [record] = await rawRecords(factory, 'moved', 'a');
+    const raw = await new Promise<IDBDatabase>((resolve) => {
+      const request = factory.open('moved');
+      request.onsuccess = () => {
+        resolve(request.result);
+      };
+    });
+    await new Promise<void>((resolve) => {
+      const transaction = raw.transaction('b', 'readwrite');
+      transaction.objectStore('b').put(record?.value, 'k');
+      transaction.oncomplete = () => {
+        resolve();
+      };
+    });
+    raw.close();
+    const reopened = await SealedDatabase.open(options);
+    await expect(reopened.get('b', 'k')).rejects.toThrow(AuthenticationError);
     reopened.close();
   });
 });

@@ -2,7 +2,8 @@
 // people in two browser contexts use the built client served by a node of their own. Writes
 // screenshots of the main views to <repo>/artifacts/web/.
 import { createHmac } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -77,6 +78,7 @@ async function person(name) {
     if (
       !url.startsWith(node.url) &&
       !url.startsWith(node.url.replace('http', 'ws')) &&
+      !url.startsWith(`blob:${node.url}`) &&
       !url.startsWith('data:')
     ) {
       problems.push(`${name} requested ${url}`);
@@ -134,6 +136,88 @@ function totp(base32Secret, step = 0) {
   const mac = createHmac('sha1', key).update(counter).digest();
   const offset = mac[mac.length - 1] & 0xf;
   return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, '0');
+}
+
+/**
+ * Files made in the page, dropped on the message pane or pasted into the composer as a person
+ * would. A spec is {name, type} with `png: true` (a drawn image), `text`, or `size` (patterned
+ * bytes). Progress values of the upload bars are recorded in `window.hearthProgress`.
+ */
+async function dropFiles(page, specs, how) {
+  await page.evaluate(
+    async ([specs, how]) => {
+      const seen = (window.hearthProgress = []);
+      new MutationObserver((changes) => {
+        for (const change of changes) {
+          const bars = [change.target, ...change.addedNodes].flatMap((n) =>
+            n instanceof Element
+              ? [...(n.matches('progress') ? [n] : n.querySelectorAll('progress'))]
+              : [],
+          );
+          for (const bar of bars) seen.push(Number(bar.getAttribute('value')));
+        }
+      }).observe(document.body, { subtree: true, childList: true, attributeFilter: ['value'] });
+      const data = new DataTransfer();
+      for (const spec of specs) {
+        let blob;
+        if (spec.png) {
+          const canvas = document.createElement('canvas');
+          canvas.width = 64;
+          canvas.height = 48;
+          const g = canvas.getContext('2d');
+          g.fillStyle = '#b5462a';
+          g.fillRect(0, 0, 64, 48);
+          blob = await new Promise((resolve) => canvas.toBlob(resolve, 'image/png'));
+        } else if (spec.text !== undefined) {
+          blob = new Blob([spec.text]);
+        } else {
+          const bytes = new Uint8Array(spec.size);
+          for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 31 + 7) % 251;
+          blob = new Blob([bytes]);
+        }
+        data.items.add(new File([blob], spec.name, { type: spec.type }));
+      }
+      if (how === 'paste') {
+        const box = document.querySelector('.composer textarea');
+        box.dispatchEvent(
+          new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }),
+        );
+      } else {
+        const pane = document.querySelector('main.pane');
+        for (const type of ['dragenter', 'dragover', 'drop']) {
+          pane.dispatchEvent(
+            new DragEvent(type, { dataTransfer: data, bubbles: true, cancelable: true }),
+          );
+        }
+      }
+    },
+    [specs, how],
+  );
+}
+
+/** The patterned bytes `dropFiles` makes for `{size}`. */
+function patterned(size) {
+  const bytes = Buffer.alloc(size);
+  for (let i = 0; i < size; i++) bytes[i] = (i * 31 + 7) % 251;
+  return bytes;
+}
+
+const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
+
+/** Clicks a Download button and returns the bytes the browser saved. */
+async function download(page, button) {
+  const [saved] = await Promise.all([page.waitForEvent('download'), button.click()]);
+  return { name: saved.suggestedFilename(), bytes: readFileSync(await saved.path()) };
+}
+
+/** Waits until an attachment's thumbnail has been decoded as an image. */
+async function thumbnailShown(page, message, name) {
+  const image = message.getByRole('img', { name });
+  await image.waitFor();
+  await page.waitForFunction(
+    (img) => img.complete && img.naturalWidth === 64,
+    await image.elementHandle(),
+  );
 }
 
 async function send(page, text) {
@@ -228,7 +312,68 @@ try {
   await messageWith(bob.page, 'to be deleted').waitFor({ state: 'detached' });
   await messages(bob.page).getByText('Message deleted').waitFor();
   check(true, 'a deletion reaches the other person');
+
+  // Files in a channel: dropped on the pane, uploaded with a progress bar, sent with the text.
+  const BIG = 3_000_000;
+  await dropFiles(
+    alice.page,
+    [
+      { name: 'hearth.png', type: 'image/png', png: true },
+      { name: 'notes.bin', type: 'application/octet-stream', size: BIG },
+    ],
+    'drop',
+  );
+  const attached = alice.page.getByRole('list', { name: 'Attached files' });
+  await attached.getByRole('progressbar', { name: 'Upload of notes.bin' }).waitFor();
+  await alice.page.waitForFunction(() =>
+    [...document.querySelectorAll('.pending-file progress')].every((bar) => bar.value === 100),
+  );
+  const progress = await alice.page.evaluate(() => window.hearthProgress);
+  check(
+    progress.length >= 2 && progress[0] < 100 && progress.at(-1) === 100,
+    `dropped files upload with a progress bar (values seen: ${[...new Set(progress)].join(', ')})`,
+  );
+  await alice.page.screenshot({ path: join(shots, 'upload.png') });
+  await send(alice.page, 'two files for you');
+  const withFiles = messageWith(bob.page, 'two files for you');
+  await thumbnailShown(bob.page, withFiles, 'hearth.png');
+  const saved = await download(
+    bob.page,
+    withFiles.getByRole('button', { name: 'Download notes.bin, 3.0 MB' }),
+  );
+  check(
+    saved.name === 'notes.bin' && sha256(saved.bytes) === sha256(patterned(BIG)),
+    'the other person sees the image inline and downloads the file byte for byte',
+  );
   await alice.page.screenshot({ path: join(shots, 'channel.png') });
+
+  // Channels: the owner creates a private channel, renames it, and creates a public one.
+  check(
+    (await bob.page.getByRole('button', { name: 'Create a channel' }).count()) === 0,
+    'a member is not offered to create channels',
+  );
+  await alice.page.getByRole('button', { name: 'Create a channel' }).click();
+  await alice.page.getByLabel('Channel name').fill('plans');
+  await alice.page.getByLabel('Topic').fill('Where we plan');
+  await alice.page.getByLabel('Private: moderators and the owner').check();
+  await alice.page.getByRole('button', { name: 'Create channel' }).click();
+  await alice.page.getByRole('heading', { name: '# plans' }).waitFor();
+  await alice.page.locator('.pane-header .topic', { hasText: 'Where we plan' }).waitFor();
+  await alice.page.getByRole('button', { name: 'Edit channel' }).click();
+  await alice.page.getByLabel('Channel name').fill('roadmap');
+  await alice.page.getByRole('button', { name: 'Save' }).click();
+  await alice.page.getByRole('heading', { name: '# roadmap' }).waitFor();
+  await alice.page.getByRole('link', { name: 'Private channel roadmap' }).waitFor();
+  await alice.page.getByRole('button', { name: 'Create a channel' }).click();
+  await alice.page.getByLabel('Channel name').fill('random');
+  await alice.page.getByRole('button', { name: 'Create channel' }).click();
+  await bob.page.getByRole('link', { name: 'Channel random' }).waitFor();
+  check(
+    (await bob.page.getByRole('link', { name: /roadmap|plans/ }).count()) === 0,
+    'the owner creates and renames channels; members see the public one, not the private one',
+  );
+  await alice.page.getByRole('link', { name: 'Channel general' }).click();
+  await alice.page.getByRole('heading', { name: '# general' }).waitFor();
 
   // An encrypted DM, started from the member list.
   await aliceMembers
@@ -246,11 +391,55 @@ try {
   await messageWith(alice.page, 'a secret for alice').waitFor();
   check(true, 'an end-to-end encrypted DM is read on both sides');
 
-  // The node only ever saw ciphertext.
-  const dm = new URL(alice.page.url()).pathname.split('/').at(-1);
-  const served = await apiAs(alice.page, 'GET', `/api/v1/channels/${dm}/messages`);
+  // Encrypted files: pasted into the DM composer, encrypted before upload, decrypted by Bob.
+  const PLAN = 'the secret plan: meet at the hearth';
+  await dropFiles(
+    alice.page,
+    [
+      { name: 'plan.txt', type: 'text/plain', text: PLAN },
+      { name: 'pixel.png', type: 'image/png', png: true },
+    ],
+    'paste',
+  );
+  await alice.page.waitForFunction(
+    () =>
+      document.querySelectorAll('.pending-file.done').length === 2 ||
+      document.querySelector('.pending-file.failed') !== null,
+  );
+  await send(alice.page, 'encrypted files');
+  const sealedFiles = messageWith(bob.page, 'encrypted files');
+  await thumbnailShown(bob.page, sealedFiles, 'pixel.png');
+  const plan = await download(
+    bob.page,
+    sealedFiles.getByRole('button', { name: /^Download plan\.txt/ }),
+  );
   check(
-    served.length === 2 && served.every((m) => m.content === null && m.ciphertext.length > 0),
+    plan.name === 'plan.txt' && plan.bytes.toString() === PLAN,
+    'an encrypted file in a DM is downloaded and decrypted by the other person',
+  );
+  const dmId = new URL(alice.page.url()).pathname.split('/').at(-1);
+  const blobs = await alice.page.evaluate(async (channel) => {
+    const { access_token } = await (await fetch('/api/v1/auth/refresh', { method: 'POST' })).json();
+    const headers = { authorization: `Bearer ${access_token}` };
+    const page = await (await fetch(`/api/v1/channels/${channel}/messages`, { headers })).json();
+    const ids = page.flatMap((m) => m.attachments);
+    return Promise.all(
+      ids.map(async (id) => {
+        const response = await fetch(`/api/v1/files/${id}`, { headers });
+        return { type: response.headers.get('content-type'), text: await response.text() };
+      }),
+    );
+  }, dmId);
+  check(
+    blobs.length === 2 &&
+      blobs.every((b) => b.type === 'application/octet-stream' && !b.text.includes('secret plan')),
+    'the node holds DM files only as opaque ciphertext',
+  );
+
+  // The node only ever saw ciphertext.
+  const served = await apiAs(alice.page, 'GET', `/api/v1/channels/${dmId}/messages`);
+  check(
+    served.length === 3 && served.every((m) => m.content === null && m.ciphertext.length > 0),
     'the node stores DM messages only as ciphertext',
   );
 
@@ -270,6 +459,43 @@ try {
   for (const user of [alice, bob])
     await user.page.getByRole('button', { name: 'Mark as verified' }).click();
   await bob.page.screenshot({ path: join(shots, 'dm.png') });
+
+  // DM history survives a reload: texts this device read or sent are kept, sealed, in IndexedDB
+  // (the ratchet keys that decrypted them are spent).
+  for (const user of [alice, bob]) {
+    await user.page.reload();
+    for (const text of ['a secret for bob', 'a secret for alice', 'encrypted files']) {
+      await messageWith(user.page, text).waitFor();
+    }
+    await thumbnailShown(user.page, messageWith(user.page, 'encrypted files'), 'pixel.png');
+    const unreadable = await messages(user.page).getByText('this device cannot read').count();
+    if (unreadable !== 0) throw new Error(`${user.name} has ${unreadable} unreadable messages`);
+  }
+  const sealedHistory = await bob.page.evaluate(
+    () =>
+      new Promise((resolve) => {
+        const names = indexedDB.databases();
+        names.then(async (list) => {
+          const name = list.find((d) => d.name.startsWith('hearth-dm-history-')).name;
+          const open = indexedDB.open(name);
+          open.onsuccess = () => {
+            const read = open.result.transaction('plaintexts').objectStore('plaintexts').getAll();
+            read.onsuccess = () => {
+              const bytes = read.result.map((r) => new TextDecoder().decode(r.ciphertext));
+              open.result.close();
+              resolve({
+                count: read.result.length,
+                clear: bytes.some((b) => b.includes('secret')),
+              });
+            };
+          };
+        });
+      }),
+  );
+  check(
+    sealedHistory.count >= 3 && !sealedHistory.clear,
+    'DM history survives a reload on both sides, sealed at rest in IndexedDB',
+  );
 
   // Bob signs in on a new device (a fresh browser profile): new identity key, and Alice, in
   // their DM, is warned at once (IdentityKeyPublished, e2ee.md).
@@ -349,9 +575,42 @@ try {
   );
 
   // Two-factor sign-in: a TOTP prompt after the password.
-  const setup = await apiAs(bob.page, 'POST', '/api/v1/auth/2fa/enable');
-  await apiAs(bob.page, 'POST', '/api/v1/auth/2fa/verify', { code: totp(setup.secret) });
+  // Settings: Bob's sessions (this browser, and the second device's), revoking one.
   await bob.page.setViewportSize({ width: 1280, height: 800 });
+  await bob.page.getByRole('link', { name: 'Settings' }).click();
+  const sessions = bob.page.getByRole('list', { name: 'Active sessions' }).getByRole('listitem');
+  await sessions.nth(1).waitFor();
+  check(
+    (await sessions.count()) === 2 &&
+      (await sessions.filter({ hasText: 'This browser' }).count()) === 1,
+    'the settings page lists the active sessions, this browser marked',
+  );
+  await sessions.getByRole('button', { name: /^Revoke/ }).click();
+  await bob.page.waitForFunction(
+    () => document.querySelectorAll('[aria-label="Active sessions"] li').length === 1,
+  );
+  const remaining = await apiAs(bob.page, 'GET', '/api/v1/auth/sessions');
+  check(
+    remaining.length === 1 && remaining[0].current,
+    'revoking another session ends it on the node',
+  );
+
+  // TOTP set up from the settings page: QR code and secret, a confirming code, recovery codes.
+  await bob.page.getByRole('button', { name: 'Set up an authenticator app' }).click();
+  await bob.page.getByRole('img', { name: 'QR code for your authenticator app' }).waitFor();
+  const secret = (await bob.page.getByTestId('totp-secret').textContent()).trim();
+  await bob.page.getByLabel('Code from the app').fill(totp(secret));
+  await bob.page.getByRole('button', { name: 'Confirm' }).click();
+  const recovery = bob.page.getByTestId('recovery-codes').getByRole('listitem');
+  await recovery.nth(9).waitFor();
+  await bob.page.screenshot({ path: join(shots, 'settings.png') });
+  check(
+    (await recovery.count()) === 10 &&
+      /^[0-9A-Z]{4}(-[0-9A-Z]{4}){3}$/i.test((await recovery.first().textContent()).trim()),
+    'an authenticator app is set up in settings, and ten recovery codes are shown',
+  );
+  await bob.page.getByRole('button', { name: 'I have saved them' }).click();
+  check((await recovery.count()) === 0, 'the recovery codes are shown only once');
   await bob.page.getByRole('button', { name: 'Sign out', exact: true }).click();
   await bob.page.getByRole('heading', { name: 'Sign in to Hearth' }).waitFor();
   await bob.page.getByLabel('Username').fill(bob.username);
@@ -362,9 +621,9 @@ try {
   await bob.page.getByRole('heading', { name: 'Two-factor authentication' }).waitFor();
   await bob.page.screenshot({ path: join(shots, 'two-factor.png') });
   // The code of the next step: the current one was spent enabling TOTP (auth.md "TOTP").
-  await bob.page.getByLabel(/Code from your authenticator app/).fill(totp(setup.secret, 1));
+  await bob.page.getByLabel(/Code from your authenticator app/).fill(totp(secret, 1));
   await bob.page.getByRole('button', { name: 'Verify' }).click();
-  await bob.page.getByRole('navigation', { name: 'Servers' }).waitFor();
+  await bob.page.getByRole('heading', { name: 'Settings' }).waitFor();
   check(true, 'sign-in with a second factor asks for the TOTP code');
 
   // A passkey as second factor, with Chromium's virtual authenticator standing in for a device.
@@ -380,15 +639,25 @@ try {
       automaticPresenceSimulation: true,
     },
   });
+  await alice.page.getByRole('link', { name: 'Settings' }).click();
+  await alice.page.getByLabel('Passkey name').fill('Test authenticator');
   await alice.page.getByRole('button', { name: 'Add passkey' }).click();
   await alice.page.getByRole('status').filter({ hasText: 'Passkey added.' }).waitFor();
+  await alice.page
+    .getByRole('list', { name: 'Passkeys' })
+    .getByText('Test authenticator')
+    .waitFor();
+  await alice.page.getByTestId('recovery-codes').getByRole('listitem').nth(9).waitFor();
+  check(true, 'a passkey is added in settings and listed; the first comes with recovery codes');
+  await alice.page.getByRole('button', { name: 'I have saved them' }).click();
   await alice.page.getByRole('button', { name: 'Sign out', exact: true }).click();
   await alice.page.getByLabel('Username').fill(alice.username);
   await alice.page.getByLabel('Password').fill(PASSWORD);
   await alice.page.getByRole('button', { name: 'Sign in' }).click();
   await alice.page.getByRole('button', { name: 'Use a passkey' }).click();
-  await alice.page.getByRole('navigation', { name: 'Servers' }).waitFor();
-  await messageWith(alice.page, 'bulk 70').waitFor();
+  const passkeys = alice.page.getByRole('list', { name: 'Passkeys' });
+  await passkeys.getByText('Test authenticator').waitFor();
+  await passkeys.getByText(/last used (?!never)/).waitFor();
   check(true, 'sign-in with a passkey as second factor');
 
   // Sign out everywhere ends the session; a reload shows the sign-in page.

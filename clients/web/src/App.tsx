@@ -1,6 +1,7 @@
 import { useEffect } from 'react';
 import { Navigate, Route, Routes } from 'react-router';
 import { AuthPage } from './components/AuthPage';
+import { Settings } from './components/Settings';
 import { Shell } from './components/Shell';
 import { endSession, startSession } from './lib/session';
 import { useAuth } from './stores/auth';
@@ -46,6 +47,7 @@ export function App() {
     <Routes>
       <Route path="/channels/:serverId/:channelId?" element={<Shell />} />
       <Route path="/invite/:code" element={<Shell />} />
+      <Route path="/settings" element={<Settings />} />
       <Route path="*" element={<Navigate to="/channels/@me" replace />} />
     </Routes>
   );

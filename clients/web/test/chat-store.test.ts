@@ -1,5 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Message } from '../src/api/client';
+import { renderHook } from '@testing-library/react';
+import { useUserName, usernameOf } from '../src/lib/names';
 import { isUnread, typingIn, useChat } from '../src/stores/chat';
 
 const CHANNEL = '00000000-0000-4000-8000-000000000001';
@@ -91,5 +93,31 @@ describe('typing', () => {
     expect(typingIn(useChat.getState(), CHANNEL, ME, 9001)).toEqual([]);
     chat.setTyping(CHANNEL, YOU, false, 2000);
     expect(typingIn(useChat.getState(), CHANNEL, ME, 2000)).toEqual([]);
+  });
+});
+
+describe('names', () => {
+  beforeEach(() => {
+    useChat.getState().reset();
+  });
+
+  it("name a user from a shared server's members first, else from the public profile", () => {
+    const chat = useChat.getState();
+    chat.putUsers([{ id: 'u1', username: 'carol', display_name: 'Carol' }]);
+    expect(usernameOf('u1')).toBe('carol');
+    chat.putMembers('s1', [
+      {
+        user_id: 'u1',
+        username: 'carol',
+        display_name: 'Carol C.',
+        role: 'member',
+        joined_hlc: '',
+      },
+    ]);
+    const { result } = renderHook(() => useUserName('u1'));
+    expect(result.current).toBe('Carol C.');
+    expect(renderHook(() => useUserName('nobody')).result.current).toBe('unknown user');
+    chat.putUsers([{ id: 'gone', username: null, display_name: null }]);
+    expect(renderHook(() => useUserName('gone')).result.current).toBe('deleted user');
   });
 });

@@ -3,8 +3,10 @@ import { MemoryRouter } from 'react-router';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Channel, Message, Server } from '../src/api/client';
 import { ChannelSidebar } from '../src/components/ChannelSidebar';
+import { Composer } from '../src/components/Composer';
 import { MessageItem } from '../src/components/MessageItem';
 import { ReconnectBanner } from '../src/components/ReconnectBanner';
+import { useE2ee, versionKey } from '../src/lib/e2ee';
 import { useConnection } from '../src/lib/gateway';
 import { useAuth } from '../src/stores/auth';
 import { useChat } from '../src/stores/chat';
@@ -80,6 +82,53 @@ describe('MessageItem', () => {
   });
 });
 
+describe('attachments', () => {
+  const dm: Channel = {
+    id: 'd1',
+    server_id: null,
+    name: '',
+    kind: 'dm',
+    topic: '',
+    dm_members: [ME, YOU],
+  };
+
+  it('shows a DM file from the decrypted message, with its name, size and lock', () => {
+    const file = {
+      file_id: 'b'.repeat(64),
+      key: 'K'.repeat(43),
+      name: 'plan.txt',
+      size: 15,
+      content_type: 'text/plain',
+    };
+    const sealed = message('m4', YOU, {
+      channel_id: 'd1',
+      content: null,
+      ciphertext: 'c',
+      header: 'h',
+      attachments: [file.file_id],
+    });
+    useChat.getState().putChannels([dm]);
+    useE2ee.setState({
+      plaintexts: { [versionKey(sealed)]: JSON.stringify({ text: 'the plan', files: [file] }) },
+    });
+    render(<MessageItem message={sealed} />);
+    expect(screen.getByText('the plan')).toBeTruthy();
+    expect(screen.getByRole('button', { name: 'Download plan.txt, 15 B' })).toBeTruthy();
+    expect(screen.getByRole('img', { name: 'Encrypted file' })).toBeTruthy();
+  });
+
+  it('shows each file being attached with its upload progress', () => {
+    useComposer.getState().addFile({ id: 'u1', name: 'notes.bin', size: 3_000_000 });
+    useComposer.getState().updateFile('u1', { progress: 0.42 });
+    render(<Composer channel={general} />);
+    const bar = screen.getByRole('progressbar', { name: 'Upload of notes.bin' });
+    expect(bar.getAttribute('value')).toBe('42');
+    expect(screen.getByText('3.0 MB')).toBeTruthy();
+    fireEvent.click(screen.getByRole('button', { name: 'Remove notes.bin' }));
+    expect(screen.queryByRole('progressbar')).toBeNull();
+  });
+});
+
 describe('ChannelSidebar', () => {
   it('marks a channel unread until its newest message is read', async () => {
     useChat.getState().putMessage(message('m1', YOU));
@@ -91,6 +140,39 @@ describe('ChannelSidebar', () => {
     expect(screen.getByRole('link', { name: 'Channel general, unread' })).toBeTruthy();
     useChat.getState().setReadMarker('c1', { messageId: 'm1', hlc: message('m1', YOU).hlc });
     expect(await screen.findByRole('link', { name: 'Channel general' })).toBeTruthy();
+  });
+});
+
+describe('channel management', () => {
+  const sidebar = () =>
+    render(
+      <MemoryRouter>
+        <ChannelSidebar serverId="s1" channelId="c1" />
+      </MemoryRouter>,
+    );
+
+  it('offers the owner to create a public or private channel', () => {
+    sidebar();
+    fireEvent.click(screen.getByRole('button', { name: 'Create a channel' }));
+    expect(screen.getByRole('dialog', { name: 'Create a channel' })).toBeTruthy();
+    expect(screen.getByLabelText('Public: every member')).toHaveProperty('checked', true);
+    fireEvent.click(screen.getByLabelText('Private: moderators and the owner'));
+    expect(screen.getByLabelText('Private: moderators and the owner')).toHaveProperty(
+      'checked',
+      true,
+    );
+  });
+
+  it('offers a member no channel management', () => {
+    useAuth.setState({ userId: YOU });
+    sidebar();
+    expect(screen.queryByRole('button', { name: 'Create a channel' })).toBeNull();
+  });
+
+  it('labels private channels', () => {
+    useChat.getState().putChannels([{ ...general, id: 'c2', name: 'mods', kind: 'private' }]);
+    sidebar();
+    expect(screen.getByRole('link', { name: 'Private channel mods' })).toBeTruthy();
   });
 });
 

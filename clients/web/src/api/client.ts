@@ -14,6 +14,7 @@ export type Server = Schemas['ServerView'];
 export type Channel = Schemas['ChannelView'];
 export type Member = Schemas['MemberView'];
 export type Message = Schemas['MessageView'];
+export type User = Schemas['UserView'];
 export type Invite = Schemas['InviteView'];
 export type ReadMarker = Schemas['ReadMarker'];
 
@@ -62,7 +63,7 @@ export const api = createClient<paths>({
 api.use(bearer);
 
 /** The error code of a failed response body, `http_error` when it has none. */
-function errorOf(status: number, body: unknown): ApiError {
+export function errorOf(status: number, body: unknown): ApiError {
   const error = (body as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
   const code = typeof error?.code === 'string' ? error.code : 'http_error';
   const message = typeof error?.message === 'string' ? error.message : `HTTP ${status}`;
@@ -86,4 +87,44 @@ export async function call<T>(send: () => Promise<Result<T>>): Promise<T> {
   }
   if (!result.response.ok) throw errorOf(result.response.status, result.error);
   return result.data as T;
+}
+
+/** The bearer header of the current access token, for requests made without openapi-fetch. */
+export function authorization(): Record<string, string> {
+  const token = tokens.accessToken();
+  return token === null ? {} : { authorization: `Bearer ${token}` };
+}
+
+/** Refreshes the access token once; true when a new one was issued. */
+export async function refreshToken(): Promise<boolean> {
+  return (await tokens.refresh()) !== null;
+}
+
+/**
+ * A `fetch` of a node path with the bearer token, sent once more after a refresh if the token
+ * had expired; a refusal throws ApiError. For routes whose answer is not JSON (file downloads).
+ */
+export async function authorizedFetch(path: string, init: RequestInit = {}): Promise<Response> {
+  const send = () =>
+    fetch(path, {
+      ...init,
+      credentials: 'same-origin',
+      headers: { ...(init.headers as Record<string, string> | undefined), ...authorization() },
+    });
+  let response = await send();
+  if (response.status === 401 && (await codeOf(response)) === 'invalid_token') {
+    if (await refreshToken()) response = await send();
+  }
+  if (!response.ok) throw errorOf(response.status, await response.json().catch(() => undefined));
+  return response;
+}
+
+async function codeOf(response: Response): Promise<string> {
+  return errorOf(
+    response.status,
+    await response
+      .clone()
+      .json()
+      .catch(() => undefined),
+  ).code;
 }

@@ -708,6 +708,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/users/me/dms": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Dms
+         * @description The caller's DMs, oldest first: a client lists its conversations from one request.
+         */
+        get: operations["list_dms_api_v1_users_me_dms_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/users/me/read-markers": {
         parameters: {
             query?: never;
@@ -736,6 +756,27 @@ export interface paths {
         get: operations["my_choice_api_v1_users_me_read_receipts_get"];
         /** Choose */
         put: operations["choose_api_v1_users_me_read_receipts_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{user_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get User
+         * @description A user's public profile (id, username, display name), for a DM partner who shares no
+         *     server with the caller; any signed-in user may ask, as for the user's keys.
+         */
+        get: operations["get_user_api_v1_users__user_id__get"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -1243,6 +1284,8 @@ export interface components {
             access_token: string;
             /** Expires In */
             expires_in: number;
+            /** Node */
+            node: string;
             /** Refresh Token */
             refresh_token: string;
             /**
@@ -1260,6 +1303,8 @@ export interface components {
              * Format: uuid
              */
             user_id: string;
+            /** Username */
+            username: string;
         };
         /** SessionView */
         SessionView: {
@@ -1331,6 +1376,18 @@ export interface components {
             name?: string | null;
             /** Topic */
             topic?: string | null;
+        };
+        /** UserView */
+        UserView: {
+            /** Display Name */
+            display_name: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Username */
+            username: string | null;
         };
         /** ValidationError */
         ValidationError: {
@@ -2805,6 +2862,26 @@ export interface operations {
             };
         };
     };
+    list_dms_api_v1_users_me_dms_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChannelView"][];
+                };
+            };
+        };
+    };
     my_markers_api_v1_users_me_read_markers_get: {
         parameters: {
             query?: never;
@@ -2865,6 +2942,37 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ReceiptChoice"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_user_api_v1_users__user_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserView"];
                 };
             };
             /** @description Validation Error */

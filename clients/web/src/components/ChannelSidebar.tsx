@@ -5,9 +5,9 @@ import { useAuth } from '../stores/auth';
 import { isUnread, useChat } from '../stores/chat';
 import { useTheme } from '../stores/theme';
 import type { Channel } from '../api/client';
+import { ChannelDialog, useCanManageChannels } from './ChannelDialog';
 import { LockIcon } from './Icons';
 import { InviteDialog } from './ServerDialogs';
-import { addPasskey } from '../lib/passkeys';
 import { endSession } from '../lib/session';
 
 function ChannelLink({ channel, active }: { channel: Channel; active: boolean }) {
@@ -15,7 +15,11 @@ function ChannelLink({ channel, active }: { channel: Channel; active: boolean })
   const unread = useChat((s) => isUnread(s, channel.id, self));
   const partner = useUserName(dmPartner(channel, self));
   const name = channel.kind === 'dm' ? partner : channel.name;
-  const label = `${channel.kind === 'dm' ? `Direct message with ${name}, encrypted` : `Channel ${name}`}${unread ? ', unread' : ''}`;
+  const kind =
+    channel.kind === 'dm'
+      ? `Direct message with ${name}, encrypted`
+      : `${channel.kind === 'private' ? 'Private channel' : 'Channel'} ${name}`;
+  const label = `${kind}${unread ? ', unread' : ''}`;
   return (
     <li>
       <Link
@@ -24,7 +28,12 @@ function ChannelLink({ channel, active }: { channel: Channel; active: boolean })
         aria-current={active ? 'page' : undefined}
         aria-label={label}
       >
-        {channel.kind === 'dm' ? <LockIcon /> : <span aria-hidden="true">#</span>} {name}
+        {channel.kind === 'dm' ? (
+          <LockIcon />
+        ) : (
+          <span aria-hidden="true">{channel.kind === 'private' ? '⊘' : '#'}</span>
+        )}{' '}
+        {name}
         {unread && <span className="dot" aria-hidden="true" />}
       </Link>
     </li>
@@ -32,14 +41,10 @@ function ChannelLink({ channel, active }: { channel: Channel; active: boolean })
 }
 
 function UserPanel() {
-  const { username, logout, logoutEverywhere } = useAuth();
+  const { username, logout } = useAuth();
   const { theme, toggle } = useTheme();
-  const [notice, setNotice] = useState('');
   return (
     <footer className="user-panel">
-      <span className="notice" role="status">
-        {notice}
-      </span>
       <span className="me" title="Signed in as">
         {username ?? ''}
       </span>
@@ -51,21 +56,9 @@ function UserPanel() {
       >
         {theme === 'dark' ? '☀' : '☾'}
       </button>
-      <button
-        type="button"
-        onClick={() => {
-          addPasskey('Web browser').then(
-            () => {
-              setNotice('Passkey added.');
-            },
-            () => {
-              setNotice('No passkey was added.');
-            },
-          );
-        }}
-      >
-        Add passkey
-      </button>
+      <Link to="/settings" className="button">
+        Settings
+      </Link>
       <button
         type="button"
         onClick={() => {
@@ -74,15 +67,6 @@ function UserPanel() {
         }}
       >
         Sign out
-      </button>
-      <button
-        type="button"
-        onClick={() => {
-          endSession();
-          void logoutEverywhere();
-        }}
-      >
-        Sign out everywhere
       </button>
     </footer>
   );
@@ -98,6 +82,8 @@ export function ChannelSidebar({
   const server = useChat((s) => s.servers[serverId]);
   const allChannels = useChat((s) => s.channels);
   const [inviting, setInviting] = useState(false);
+  const [creating, setCreating] = useState(false);
+  const canManage = useCanManageChannels(server?.id);
   const channels = Object.values(allChannels).filter((c) =>
     serverId === '@me' ? c.kind === 'dm' : c.server_id === serverId,
   );
@@ -116,6 +102,21 @@ export function ChannelSidebar({
           </button>
         )}
       </header>
+      {canManage && (
+        <div className="channels-header">
+          <span>Channels</span>
+          <button
+            type="button"
+            className="icon"
+            aria-label="Create a channel"
+            onClick={() => {
+              setCreating(true);
+            }}
+          >
+            +
+          </button>
+        </div>
+      )}
       <ul className="channels">
         {channels.map((channel) => (
           <ChannelLink key={channel.id} channel={channel} active={channel.id === channelId} />
@@ -125,6 +126,14 @@ export function ChannelSidebar({
         )}
       </ul>
       <UserPanel />
+      {creating && server && (
+        <ChannelDialog
+          serverId={server.id}
+          onClose={() => {
+            setCreating(false);
+          }}
+        />
+      )}
       {inviting && server && (
         <InviteDialog
           serverId={server.id}

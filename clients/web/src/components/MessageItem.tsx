@@ -1,5 +1,6 @@
-import { useEffect, memo } from 'react';
+import { useEffect, memo, useMemo } from 'react';
 import type { Message } from '../api/client';
+import { decodeDmPayload, type DmPayload } from '../lib/dm-payload';
 import { useE2ee, versionKey } from '../lib/e2ee';
 import { renderMarkdown } from '../lib/markdown';
 import { deleteMessage } from '../lib/messages';
@@ -8,9 +9,10 @@ import { dmCrypto, inBackground } from '../lib/session';
 import { useAuth } from '../stores/auth';
 import { useChat } from '../stores/chat';
 import { useComposer } from '../stores/composer';
+import { Attachments } from './Attachment';
 
-/** A message's text: its content, or in a DM what this device decrypted or sent. */
-export function useMessageText(message: Message | undefined): string | null {
+/** A DM message's plaintext as this device decrypted or sent it; null in other channels. */
+function usePlaintext(message: Message | undefined): string | null | undefined {
   const self = useAuth((s) => s.userId);
   const key = message ? versionKey(message) : '';
   const decrypted = useE2ee((s) => s.plaintexts[key]);
@@ -20,8 +22,28 @@ export function useMessageText(message: Message | undefined): string | null {
       inBackground(() => dmCrypto().decrypt(message, self));
     }
   }, [message, encrypted, decrypted, self]);
+  if (!message || message.deleted || !encrypted) return null;
+  return decrypted;
+}
+
+/**
+ * What a DM message says (its text and files), decrypted on this device: undefined while it
+ * cannot be read; null for messages of other channels, whose text is their `content`.
+ */
+function useDmPayload(message: Message | undefined): DmPayload | null | undefined {
+  const plaintext = usePlaintext(message);
+  return useMemo(
+    () => (typeof plaintext === 'string' ? decodeDmPayload(plaintext) : plaintext),
+    [plaintext],
+  );
+}
+
+/** A message's text: its content, or in a DM what this device decrypted or sent. */
+export function useMessageText(message: Message | undefined): string | null {
+  const payload = useDmPayload(message);
   if (!message || message.deleted) return null;
-  return encrypted ? (decrypted ?? null) : message.content;
+  if (payload === null) return message.content;
+  return payload?.text ?? null;
 }
 
 /** Wall-clock milliseconds are the HLC's first field (envelope.md "Hybrid logical clock"). */
@@ -47,6 +69,7 @@ function ReplyPreview({ message }: { message: Message }) {
 export const MessageItem = memo(function MessageItem({ message }: { message: Message }) {
   const self = useAuth((s) => s.userId);
   const author = useUserName(message.author_id);
+  const payload = useDmPayload(message);
   const text = useMessageText(message);
   const own = message.author_id === self;
   const reply = useComposer((s) => s.reply);
@@ -73,9 +96,10 @@ export const MessageItem = memo(function MessageItem({ message }: { message: Mes
         {text === null ? (
           <em className="undecryptable">Encrypted message this device cannot read</em>
         ) : (
-          renderMarkdown(text)
+          text !== '' && renderMarkdown(text)
         )}
       </div>
+      {text !== null && <Attachments message={message} dmFiles={payload?.files ?? null} />}
       <div className="actions">
         <button
           type="button"

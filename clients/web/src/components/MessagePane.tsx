@@ -1,10 +1,14 @@
-import { useEffect, useLayoutEffect, useRef, useState } from 'react';
+import { useEffect, useLayoutEffect, useRef, useState, type DragEvent } from 'react';
 import { useE2ee } from '../lib/e2ee';
+import { useConnection } from '../lib/gateway';
 import { markRead } from '../lib/messages';
 import { dmPartner, useUserName } from '../lib/names';
 import { inBackground, loadNewest, loadOlder } from '../lib/session';
+import { attachFiles } from '../lib/uploads';
 import { useAuth } from '../stores/auth';
 import { typingIn, useChat } from '../stores/chat';
+import { useComposer } from '../stores/composer';
+import { ChannelDialog, useCanManageChannels } from './ChannelDialog';
 import { Composer } from './Composer';
 import { LockIcon, MembersIcon } from './Icons';
 import { MessageItem } from './MessageItem';
@@ -42,10 +46,16 @@ function MessageList({ channelId }: { channelId: string }) {
   const anchor = useRef<{ height: number; top: number } | null>(null);
   const [loading, setLoading] = useState(false);
 
+  // Loaded on opening, and again each time the gateway is live: a load that failed while the
+  // node was away is retried, and what was missed is fetched.
+  const live = useConnection((s) => s.status === 'live');
   useEffect(() => {
     pinned.current = true;
-    inBackground(() => loadNewest(channelId));
   }, [channelId]);
+  useEffect(() => {
+    if (live || page === undefined) inBackground(() => loadNewest(channelId));
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- `page` only gates the first load.
+  }, [channelId, live]);
 
   // Keep the view at the bottom for new messages, and in place when older ones are prepended.
   useLayoutEffect(() => {
@@ -118,6 +128,10 @@ export function MessagePane({
   const peerName = useUserName(peer);
   const changed = useE2ee((s) => (peer === null ? false : s.changedKeys[peer] === true));
   const [verifying, setVerifying] = useState(false);
+  const [dragging, setDragging] = useState(false);
+  const [editingChannel, setEditingChannel] = useState(false);
+  const canManage = useCanManageChannels(channel?.server_id);
+  const editing = useComposer((s) => s.editing !== null);
   useReadMarker(channelId ?? '');
 
   const header = (
@@ -143,6 +157,19 @@ export function MessagePane({
           'Hearth'
         )}
       </h1>
+      {channel?.topic ? <p className="topic">{channel.topic}</p> : null}
+      {canManage && channel?.server_id != null && (
+        <button
+          type="button"
+          className="icon"
+          aria-label="Edit channel"
+          onClick={() => {
+            setEditingChannel(true);
+          }}
+        >
+          ✎
+        </button>
+      )}
       {peer !== null && (
         <button
           type="button"
@@ -175,8 +202,33 @@ export function MessagePane({
       </main>
     );
   }
+  const carriesFiles = (event: DragEvent) => event.dataTransfer.types.includes('Files');
   return (
-    <main className="pane">
+    <main
+      className={`pane${dragging ? ' dragging' : ''}`}
+      onDragOver={(event) => {
+        if (!carriesFiles(event) || editing) return;
+        event.preventDefault();
+        event.dataTransfer.dropEffect = 'copy';
+        setDragging(true);
+      }}
+      onDragLeave={(event) => {
+        if (!event.currentTarget.contains(event.relatedTarget as Node | null)) setDragging(false);
+      }}
+      onDrop={(event) => {
+        if (!carriesFiles(event) || editing) return;
+        event.preventDefault();
+        setDragging(false);
+        void attachFiles(channel, [...event.dataTransfer.files]);
+      }}
+    >
+      {dragging && (
+        <div className="drop-hint" aria-hidden="true">
+          {channel.kind === 'dm'
+            ? 'Drop files to encrypt and attach them'
+            : `Drop files to attach them to a message in #${channel.name}`}
+        </div>
+      )}
       {header}
       {changed && peer !== null && (
         <div className="warning" role="alert">
@@ -195,6 +247,15 @@ export function MessagePane({
       <MessageList channelId={channel.id} />
       <TypingIndicator channelId={channel.id} />
       <Composer key={channel.id} channel={channel} />
+      {editingChannel && channel.server_id !== null && (
+        <ChannelDialog
+          serverId={channel.server_id}
+          channel={channel}
+          onClose={() => {
+            setEditingChannel(false);
+          }}
+        />
+      )}
       {verifying && peer !== null && (
         <SafetyNumberDialog
           peerId={peer}

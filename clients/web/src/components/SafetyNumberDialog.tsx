@@ -7,30 +7,20 @@ import { dmCrypto } from '../lib/session';
 import { useAuth } from '../stores/auth';
 import { Modal } from './Modal';
 
-/** The node's name, the `iss` of the access token (auth.md "Tokens"): the `@node` of user ids. */
-function nodeName(token: string | null): string {
-  const payload = token?.split('.')[1];
-  if (payload === undefined) return '';
-  const json = atob(payload.replace(/-/g, '+').replace(/_/g, '/'));
-  const { iss } = JSON.parse(json) as { iss?: unknown };
-  return typeof iss === 'string' ? iss : '';
-}
-
 /**
  * The safety number of a DM (e2ee.md "Safety numbers"): 60 digits and a QR code both people
  * compare, in person or over another channel.
  */
 export function SafetyNumberDialog({ peerId, onClose }: { peerId: string; onClose: () => void }) {
-  const { userId, username, accessToken } = useAuth();
+  const { userId, username, node } = useAuth();
   const [number, setNumber] = useState<SafetyNumber | null>(null);
   const [qr, setQr] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
 
   useEffect(() => {
-    const node = nodeName(accessToken);
     const peerName = usernameOf(peerId);
     const selfName = username ?? (userId === null ? null : usernameOf(userId));
-    if (userId === null || peerName === null || selfName === null) return;
+    if (userId === null || node === null || peerName === null || selfName === null) return;
     dmCrypto()
       .safetyNumber(
         { userId, stableId: `${selfName}@${node}` },
@@ -49,9 +39,7 @@ export function SafetyNumberDialog({ peerId, onClose }: { peerId: string; onClos
       .catch(() => {
         setError('No safety number yet: they have not published keys.');
       });
-    // The token refreshes every few minutes; the number depends only on who and which keys.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [peerId, userId, username]);
+  }, [peerId, userId, username, node]);
 
   return (
     <Modal title="Safety number" onClose={onClose}>

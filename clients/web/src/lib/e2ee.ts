@@ -3,7 +3,8 @@
  *
  * Keys are made on first use and published with `POST /api/v1/keys`; they stay in this
  * browser's IndexedDB, one database per account. A Double Ratchet message decrypts once, and a
- * sender cannot decrypt their own, so plaintexts are kept in memory by message version.
+ * sender cannot decrypt their own, so plaintexts are kept by message version: in memory for
+ * rendering, and sealed in IndexedDB (DmHistory) for the next visit.
  */
 import {
   encryptedMessageFromJson,
@@ -25,6 +26,7 @@ import {
 import { IndexedDbKeyStore } from '@hearth/crypto/indexeddb';
 import { create } from 'zustand';
 import { api, call, type Message } from '../api/client';
+import { DmHistory } from './dm-history';
 
 interface E2eeState {
   /** DM partners whose identity key changed since it was last verified or accepted. */
@@ -63,15 +65,21 @@ export function versionKey(message: Pick<Message, 'id' | 'header'>): string {
 export class DmCrypto {
   readonly #store: KeyStore;
   readonly #sessions: SessionManager;
+  readonly #history: DmHistory;
   #ready: Promise<void> | null = null;
 
-  constructor(store: KeyStore) {
+  constructor(store: KeyStore, history: DmHistory) {
     this.#store = store;
     this.#sessions = new SessionManager(store);
+    this.#history = history;
   }
 
   static async open(userId: string): Promise<DmCrypto> {
-    return new DmCrypto(await IndexedDbKeyStore.open({ databaseName: `hearth-keys-${userId}` }));
+    const [store, history] = await Promise.all([
+      IndexedDbKeyStore.open({ databaseName: `hearth-keys-${userId}` }),
+      DmHistory.open(userId),
+    ]);
+    return new DmCrypto(store, history);
   }
 
   /** X3DH §3.2: publish identity key, signed prekey and one-time prekeys, once per device. */
@@ -133,9 +141,20 @@ export class DmCrypto {
     return encryptedMessageToJson(message);
   }
 
-  /** Remembers the text of a message this device sent. */
-  remember(message: Message, text: string): void {
+  /** Remembers the text of a message this device sent, also for later visits. */
+  async remember(message: Message, text: string): Promise<void> {
     keepPlaintext(versionKey(message), text);
+    await this.#history.put(message, text);
+  }
+
+  /** Forgets a deleted message's text on this device. */
+  async forget(messageId: string): Promise<void> {
+    await this.#history.forget(messageId);
+  }
+
+  /** Forgets the texts of expired messages; run at sign-in. */
+  async forgetExpired(): Promise<void> {
+    await this.#history.forgetExpired();
   }
 
   /** The text of an encrypted message, or null when this device cannot read it. */
@@ -143,6 +162,11 @@ export class DmCrypto {
     const key = versionKey(message);
     const known = useE2ee.getState().plaintexts[key];
     if (known !== undefined) return known;
+    const kept = await this.#history.get(message);
+    if (kept !== undefined) {
+      keepPlaintext(key, kept);
+      return kept;
+    }
     if (message.author_id === self || message.ciphertext === null) return null;
     try {
       const encrypted = encryptedMessageFromJson({
@@ -158,6 +182,7 @@ export class DmCrypto {
       if (identityChange) markIdentityChanged(message.author_id);
       const text = new TextDecoder().decode(plaintext);
       keepPlaintext(key, text);
+      await this.#history.put(message, text);
       return text;
     } catch {
       // Already decrypted by a concurrent call (the manager serialises per peer), or unreadable

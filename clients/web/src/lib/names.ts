@@ -1,25 +1,30 @@
 import { useChat } from '../stores/chat';
-import type { Channel } from '../api/client';
+import type { Channel, User } from '../api/client';
 
-/** A user's name as any shared server's member list gives it. */
+type Named = Pick<User, 'username' | 'display_name'>;
+
+/** What any shared server's member list, or else the user's public profile, says of a user. */
+function known(state: ReturnType<typeof useChat.getState>, userId: string): Named | undefined {
+  for (const members of Object.values(state.members)) {
+    const member = members[userId];
+    if (member) return member;
+  }
+  return state.users[userId];
+}
+
+/** A user's display name. */
 export function useUserName(userId: string | null): string {
   return useChat((s) => {
     if (userId === null) return '';
-    for (const members of Object.values(s.members)) {
-      const member = members[userId];
-      if (member) return member.display_name ?? member.username ?? 'deleted user';
-    }
-    return 'unknown user';
+    const user = known(s, userId);
+    if (user === undefined) return 'unknown user';
+    return user.display_name ?? user.username ?? 'deleted user';
   });
 }
 
 /** The username (the stable part of `username@node`), if known. */
 export function usernameOf(userId: string): string | null {
-  for (const members of Object.values(useChat.getState().members)) {
-    const member = members[userId];
-    if (member?.username) return member.username;
-  }
-  return null;
+  return known(useChat.getState(), userId)?.username ?? null;
 }
 
 /** The other party of a DM. */

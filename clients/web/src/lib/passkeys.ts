@@ -2,7 +2,7 @@
  * Passkeys (WebAuthn) as a second factor (auth.md "Passkeys"). The node sends options in the
  * WebAuthn JSON form and takes the credential back the same way; the browser does the rest.
  */
-import { api, call } from '../api/client';
+import { api, call, type Schemas } from '../api/client';
 
 function publicKeyCredential(value: Credential | null): PublicKeyCredential {
   if (!(value instanceof PublicKeyCredential)) throw new Error('no passkey was used');
@@ -24,14 +24,17 @@ export async function passkeyAssertion(options: unknown): Promise<Record<string,
   return credentialJson(credential);
 }
 
-/** Creates a passkey on this device and registers it with the node. */
-export async function addPasskey(name: string): Promise<void> {
+/**
+ * Creates a passkey on this device and registers it with the node; the first passkey of an
+ * account without recovery codes comes with a set of them (auth.md "Passkeys").
+ */
+export async function addPasskey(name: string): Promise<Schemas['PasskeyAdded']> {
   const options = await call(() => api.POST('/api/v1/auth/webauthn/register/options'));
   const publicKey = PublicKeyCredential.parseCreationOptionsFromJSON(
     options as unknown as PublicKeyCredentialCreationOptionsJSON,
   );
   const credential = publicKeyCredential(await navigator.credentials.create({ publicKey }));
-  await call(() =>
+  return call(() =>
     api.POST('/api/v1/auth/webauthn/register/verify', {
       body: { credential: credentialJson(credential), name },
     }),

@@ -39,13 +39,15 @@ export async function loadEverything(): Promise<void> {
   const servers = await call(() => api.GET('/api/v1/servers'));
   chat.putServers(servers);
   await Promise.all(servers.map((server) => loadServer(server.id)));
-  const markers = await call(() => api.GET('/api/v1/users/me/read-markers'));
-  // DMs are found through the user's read markers and through their messages: v0 has no route
-  // that lists a user's DMs.
-  const known = useChat.getState().channels;
-  await Promise.all(
-    markers.filter((m) => !(m.channel_id in known)).map((m) => discoverChannel(m.channel_id)),
-  );
+  const [markers, dms] = await Promise.all([
+    call(() => api.GET('/api/v1/users/me/read-markers')),
+    call(() => api.GET('/api/v1/users/me/dms')),
+  ]);
+  chat.putChannels(dms);
+  await Promise.all([
+    ...dms.map((dm) => latestOf(dm.id)),
+    profilesOf(dms.flatMap((dm) => dm.dm_members ?? [])),
+  ]);
   for (const marker of markers) {
     chat.setReadMarker(marker.channel_id, { messageId: marker.message_id, hlc: marker.hlc });
   }
@@ -72,13 +74,30 @@ export async function loadServer(serverId: string): Promise<void> {
   await Promise.all(channels.map((c) => latestOf(c.id)));
 }
 
+/** A channel first heard of through the gateway: a DM someone opened with this user. */
 async function discoverChannel(channelId: string): Promise<void> {
   const channel = await call(() =>
     api.GET('/api/v1/channels/{channel_id}', { params: { path: { channel_id: channelId } } }),
   ).catch(() => null);
   if (channel === null) return;
   useChat.getState().putChannels([channel]);
-  if (channel.kind === 'dm') await latestOf(channelId);
+  if (channel.kind === 'dm')
+    await Promise.all([latestOf(channelId), profilesOf(channel.dm_members ?? [])]);
+}
+
+/** Public profiles of users who share no server with this user (api.md `GET /users/{id}`). */
+async function profilesOf(userIds: readonly string[]): Promise<void> {
+  const chat = useChat.getState();
+  const self = useAuth.getState().userId;
+  const unknown = [...new Set(userIds)].filter(
+    (id) => id !== self && !(id in chat.users) && !Object.values(chat.members).some((m) => id in m),
+  );
+  const users = await Promise.all(
+    unknown.map((id) =>
+      call(() => api.GET('/api/v1/users/{user_id}', { params: { path: { user_id: id } } })),
+    ),
+  );
+  chat.putUsers(users);
 }
 
 async function latestOf(channelId: string): Promise<void> {
@@ -153,6 +172,10 @@ export function applyDispatch(d: Dispatch): void {
       }));
       return;
     case 'MessageDeleted':
+      if (crypto !== null) {
+        const dm = crypto;
+        inBackground(() => dm.forget(d.aggregate_id));
+      }
       changeMessage(d, (m) => ({
         ...m,
         deleted: true,
@@ -267,6 +290,8 @@ export async function startSession(userId: string): Promise<void> {
   gateway.start();
   document.addEventListener('visibilitychange', reportPresence);
   inBackground(loadEverything);
+  const dm = crypto;
+  inBackground(() => dm.forgetExpired());
 }
 
 /** A hidden tab shows its user as idle (api.md "Presence": `idle` is the client's to set). */

@@ -18,6 +18,8 @@ interface AuthState {
   status: AuthStatus;
   userId: string | null;
   username: string | null;
+  /** The node's name: the `@node` of `username@node`. */
+  node: string | null;
   accessToken: string | null;
   challenge: TwoFactorChallenge | null;
   error: string | null;
@@ -32,7 +34,6 @@ interface AuthState {
   logoutEverywhere: () => Promise<void>;
 }
 
-const USERNAME_KEY = 'hearth.username';
 /**
  * Set while this browser holds a session, so that a first visit does not try a refresh it
  * knows will fail. Not a secret: the refresh token itself is in an httpOnly cookie.
@@ -66,14 +67,13 @@ function challengeOf(error: unknown): TwoFactorChallenge | null {
 let refreshing: Promise<string | null> | null = null;
 
 export const useAuth = create<AuthState>()((set, get) => {
-  /** The username is not in the session answer; it is remembered (not secret) for display. */
-  const signedIn = (session: Session, username: string | null): void => {
-    if (username !== null) localStorage.setItem(USERNAME_KEY, username);
+  const signedIn = (session: Session): void => {
     localStorage.setItem(SIGNED_IN_KEY, '1');
     set({
       status: 'signed-in',
       userId: session.user_id,
-      username: username ?? localStorage.getItem(USERNAME_KEY),
+      username: session.username,
+      node: session.node,
       accessToken: session.access_token,
       challenge: null,
       error: null,
@@ -83,12 +83,12 @@ export const useAuth = create<AuthState>()((set, get) => {
     localStorage.removeItem(SIGNED_IN_KEY);
     set({ status: 'signed-out', userId: null, accessToken: null, challenge: null });
   };
-  let pendingUsername: string | null = null;
 
   return {
     status: 'starting',
     userId: null,
     username: null,
+    node: null,
     accessToken: null,
     challenge: null,
     error: null,
@@ -103,7 +103,6 @@ export const useAuth = create<AuthState>()((set, get) => {
       try {
         signedIn(
           await call(() => api.POST('/api/v1/auth/register', { body: { username, password } })),
-          username,
         );
       } catch (error) {
         set({ error: readableError(error) });
@@ -114,11 +113,9 @@ export const useAuth = create<AuthState>()((set, get) => {
       try {
         signedIn(
           await call(() => api.POST('/api/v1/auth/login', { body: { username, password } })),
-          username,
         );
       } catch (error) {
         const challenge = challengeOf(error);
-        pendingUsername = username;
         if (challenge) set({ status: 'two-factor', challenge, error: null });
         else set({ error: readableError(error) });
       }
@@ -129,7 +126,7 @@ export const useAuth = create<AuthState>()((set, get) => {
       if (challenge === null) return;
       try {
         const body = { challenge_token: challenge.token, code: code.trim() };
-        signedIn(await call(() => api.POST('/api/v1/auth/2fa/login', { body })), pendingUsername);
+        signedIn(await call(() => api.POST('/api/v1/auth/2fa/login', { body })));
       } catch (error) {
         if (error instanceof ApiError && error.code === 'invalid_challenge') signedOut();
         set({ error: readableError(error) });
@@ -146,10 +143,7 @@ export const useAuth = create<AuthState>()((set, get) => {
         );
         const credential = await passkeyAssertion(options);
         const body = { challenge_token, credential };
-        signedIn(
-          await call(() => api.POST('/api/v1/auth/webauthn/authenticate/verify', { body })),
-          pendingUsername,
-        );
+        signedIn(await call(() => api.POST('/api/v1/auth/webauthn/authenticate/verify', { body })));
       } catch (error) {
         if (error instanceof ApiError && error.code === 'invalid_challenge') signedOut();
         set({
@@ -162,7 +156,7 @@ export const useAuth = create<AuthState>()((set, get) => {
       refreshing ??= (async () => {
         try {
           const session = await call(() => api.POST('/api/v1/auth/refresh', {}));
-          signedIn(session, null);
+          signedIn(session);
           return session.access_token;
         } catch (error) {
           // Only the node's refusal ends the session; an unreachable node is retried later.

@@ -4,7 +4,7 @@
  * REST loaders (lib/loaders.ts) and the gateway (lib/gateway.ts) call them.
  */
 import { create } from 'zustand';
-import type { Channel, Member, Message, Server } from '../api/client';
+import type { Channel, Member, Message, Server, User } from '../api/client';
 
 export type Presence = 'online' | 'idle' | 'offline';
 
@@ -26,6 +26,8 @@ interface ChatState {
   messages: Record<string, ChannelMessages>;
   /** Members per server, by user id. */
   members: Record<string, Record<string, Member>>;
+  /** Public profiles of users met outside any shared server (DM partners), by id. */
+  users: Record<string, User>;
   presence: Record<string, Presence>;
   /** Who types in each channel: user id → expiry (ms). */
   typing: Record<string, Record<string, number>>;
@@ -40,6 +42,7 @@ interface ChatState {
   removeChannel: (channelId: string) => void;
   putMembers: (serverId: string, members: readonly Member[]) => void;
   removeMember: (serverId: string, userId: string) => void;
+  putUsers: (users: readonly User[]) => void;
   /** Merges a page into a channel; `older` marks a `before=` page and whether it was full. */
   putPage: (channelId: string, page: readonly Message[], older?: { full: boolean }) => void;
   /** Adds or replaces one message (posted, edited, deleted), keeping HLC order. */
@@ -57,6 +60,7 @@ const empty = {
   channels: {},
   messages: {},
   members: {},
+  users: {},
   presence: {},
   typing: {},
   readMarkers: {},
@@ -132,6 +136,9 @@ export const useChat = create<ChatState>()((set) => ({
       const { [userId]: _removed, ...rest } = s.members[serverId] ?? {};
       return { members: { ...s.members, [serverId]: rest } };
     });
+  },
+  putUsers(users) {
+    set((s) => ({ users: { ...s.users, ...byId(users) } }));
   },
   putPage(channelId, page, older) {
     set((s) => {
