@@ -331,7 +331,7 @@ function TotpSection({
 }
 
 /**
- * How many recovery codes are left, and a new set on demand (auth.md "Recovery codes"). Only an
+ * How many recovery codes are left, and a new set on demand (auth.md "TOTP"). Only an
  * account with a second factor has recovery codes; the new set replaces the old one at once.
  */
 export function RecoveryCodeControls({
