@@ -94,6 +94,15 @@ class TotpSetup:
 
 
 @dataclass(frozen=True)
+class SecondFactorStatus:
+    """What protects the account beyond its password, as the settings page shows it."""
+
+    totp_enabled: bool
+    passkeys: int
+    recovery_codes_left: int
+
+
+@dataclass(frozen=True)
 class PasskeyInfo:
     id: str
     name: str
@@ -456,6 +465,26 @@ class SecondFactors:
             raise InvalidCommand("the password or a current code is required")
         self.ports.totp.remove(caller.user_id)
         self._disabled(caller.user_id, SecondFactor.TOTP)
+
+    def status(self, caller: Caller) -> SecondFactorStatus:
+        return SecondFactorStatus(
+            totp_enabled=self.ports.totp.enabled(caller.user_id),
+            passkeys=len(self.ports.passkeys.of_user(caller.user_id)),
+            recovery_codes_left=self.ports.recovery.remaining(caller.user_id),
+        )
+
+    def regenerate_recovery_codes(self, caller: Caller, password: str, client: str) -> list[str]:
+        """Replace the recovery codes with a new set, answered once; the old set stops
+        working. The password is asked so that a stolen access token alone cannot mint
+        codes that would pass the second factor later."""
+        self.accounts.require_password(caller.user_id, password, client)
+        if not self.accounts.second_factors(caller.user_id):
+            raise InvalidCommand("recovery codes need a second factor; enable TOTP or a passkey")
+        codes = self.ports.recovery.replace(caller.user_id)
+        self.accounts.record(
+            caller.user_id, lambda s: account.regenerate_recovery_codes(s, caller.user_id)
+        )
+        return codes
 
     def login_with_code(self, challenge_token: str, code: str, client: str) -> SignedIn:
         """Complete a login with a TOTP code or a recovery code."""

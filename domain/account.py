@@ -59,6 +59,13 @@ class TwoFactorDisabled(Event):
 
 
 @catalogue.register
+class RecoveryCodesRegenerated(Event):
+    """A new set of recovery codes replaced the old one (which no longer works)."""
+
+    user_id: UUID
+
+
+@catalogue.register
 class SessionRevoked(Event):
     user_id: UUID
     session_id: UUID
@@ -91,6 +98,10 @@ def disable_second_factor(
     return [TwoFactorDisabled(user_id=user_id, method=method)]
 
 
+def regenerate_recovery_codes(state: Account | None, user_id: UUID) -> list[Event]:
+    return [RecoveryCodesRegenerated(user_id=user_id)]
+
+
 def revoke_sessions(
     state: Account | None, user_id: UUID, session_ids: list[UUID], reason: RevocationReason
 ) -> list[Event]:
@@ -109,7 +120,7 @@ def evolve(state: Account | None, event: Event, aggregate_id: UUID) -> Account:
             return current.model_copy(
                 update={"second_factors": current.second_factors - {event.method}}
             )
-        case PasswordChanged() | SessionRevoked():
+        case PasswordChanged() | RecoveryCodesRegenerated() | SessionRevoked():
             return state or Account(user_id=event.user_id)
     raise TypeError(f"Account cannot apply {event.type_name()}")
 

@@ -121,6 +121,12 @@ class RecoveryCodesOut(BaseModel):
     recovery_codes: list[str]
 
 
+class SecondFactorsOut(BaseModel):
+    totp_enabled: bool
+    passkeys: int
+    recovery_codes_left: int
+
+
 class PasskeyView(BaseModel):
     id: str
     name: str
@@ -324,6 +330,24 @@ def disable_totp(
 ) -> Response:
     second.disable_totp(caller, body.password, body.code, client)
     return Response(status_code=204)
+
+
+@router.get("/auth/2fa")
+def second_factor_status(caller: CurrentCaller, second: SecondFactorsDep) -> SecondFactorsOut:
+    factors = second.status(caller)
+    return SecondFactorsOut(
+        totp_enabled=factors.totp_enabled,
+        passkeys=factors.passkeys,
+        recovery_codes_left=factors.recovery_codes_left,
+    )
+
+
+@router.post("/auth/2fa/recovery-codes")
+def regenerate_recovery_codes(
+    body: PasswordIn, caller: CurrentCaller, second: SecondFactorsDep, client: Client
+) -> RecoveryCodesOut:
+    codes = second.regenerate_recovery_codes(caller, body.password, client)
+    return RecoveryCodesOut(recovery_codes=codes)
 
 
 @router.post("/auth/2fa/login")

@@ -206,6 +206,14 @@ def test_a_passkey_is_registered_once_and_can_be_removed(browser: Browser) -> No
     assert refused == "InvalidStateError"
     assert len(browser.credentials()) == 1
 
+    status = browser.call("([t]) => api('/api/v1/auth/2fa', undefined, t, 'GET')", token)
+    assert status["body"] == {"totp_enabled": False, "passkeys": 1, "recovery_codes_left": 10}
+    # A passkey alone is a second factor: the account may have a new set of recovery codes.
+    renewed = browser.call(
+        "([p, t]) => api('/api/v1/auth/2fa/recovery-codes', {password: p}, t)", PASSWORD, token
+    )
+    assert renewed["status"] == 200 and len(renewed["body"]["recovery_codes"]) == 10
+
     listed = browser.call(
         "([t]) => api('/api/v1/auth/webauthn/credentials', undefined, t, 'GET')", token
     )
@@ -221,3 +229,5 @@ def test_a_passkey_is_registered_once_and_can_be_removed(browser: Browser) -> No
         "([u, p]) => api('/api/v1/auth/login', {username: u, password: p})", "bob", PASSWORD
     )
     assert login["status"] == 200  # no second factor left: the password is enough again
+    status = browser.call("([t]) => api('/api/v1/auth/2fa', undefined, t, 'GET')", token)
+    assert status["body"] == {"totp_enabled": False, "passkeys": 0, "recovery_codes_left": 0}

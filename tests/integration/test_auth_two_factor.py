@@ -13,7 +13,12 @@ import pyotp
 import pytest
 from fastapi.testclient import TestClient
 
-from domain.account import SecondFactor, TwoFactorDisabled, TwoFactorEnabled
+from domain.account import (
+    RecoveryCodesRegenerated,
+    SecondFactor,
+    TwoFactorDisabled,
+    TwoFactorEnabled,
+)
 from infra.auth.challenges import ChallengeStore
 from infra.auth.totp import TotpStore
 from infra.bootstrap import Node
@@ -255,12 +260,118 @@ def test_second_factor_secrets_stay_out_of_the_log(client: TestClient, node: Nod
     assert len(code_rows) == 20  # ten (user, digest) pairs
 
 
+def _status(client: TestClient, session: dict[str, Any]) -> dict[str, Any]:
+    response = client.get("/api/v1/auth/2fa", headers=_bearer(session))
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def test_status_follows_totp_and_the_recovery_codes(client: TestClient) -> None:
+    session = _register(client)
+    off = {"totp_enabled": False, "passkeys": 0, "recovery_codes_left": 0}
+    assert _status(client, session) == off
+    client.post("/api/v1/auth/2fa/enable", headers=_bearer(session))
+    assert _status(client, session) == off  # a pending secret is not TOTP on
+    _, codes = _enrol(client, session)
+    assert _status(client, session) == {**off, "totp_enabled": True, "recovery_codes_left": 10}
+    assert _second_step(client, codes[0]).status_code == 200
+    assert _status(client, session)["recovery_codes_left"] == 9
+    disabled = client.post(
+        "/api/v1/auth/2fa/disable", json={"password": PASSWORD}, headers=_bearer(session)
+    )
+    assert disabled.status_code == 204
+    assert _status(client, session) == off
+
+
+def test_status_is_the_callers_own(client: TestClient) -> None:
+    alice = _register(client)
+    bob = _register(client, "bob")
+    _enrol(client, alice)
+    assert _status(client, bob)["totp_enabled"] is False
+    assert _status(client, alice)["totp_enabled"] is True
+
+
+def _regenerate(client: TestClient, session: dict[str, Any], password: str = PASSWORD) -> Any:
+    return client.post(
+        "/api/v1/auth/2fa/recovery-codes", json={"password": password}, headers=_bearer(session)
+    )
+
+
+def test_new_recovery_codes_replace_the_old_set(client: TestClient, node: Node) -> None:
+    session = _register(client)
+    _, old = _enrol(client, session)
+    assert _second_step(client, old[0]).status_code == 200
+    response = _regenerate(client, session)
+    assert response.status_code == 200, response.text
+    new = response.json()["recovery_codes"]
+    assert len(new) == len(set(new)) == 10 and not set(new) & set(old)
+    assert _status(client, session)["recovery_codes_left"] == 10
+    refused = _second_step(client, old[1])
+    assert refused.status_code == 401 and refused.json()["error"]["code"] == "invalid_code"
+    assert _second_step(client, new[0]).status_code == 200
+    assert _second_step(client, new[0]).status_code == 401
+    user_id = UUID(session["user_id"])
+    log = [r.envelope.event for r in node.store.read(0, 1000)]
+    assert RecoveryCodesRegenerated(user_id=user_id) in log
+    wire = " ".join(json.dumps(r.envelope.to_wire()) for r in node.store.read(0, 1000))
+    with node.storage.accounts.read() as cursor:
+        cursor.execute("SELECT * FROM auth_recovery_codes")
+        rows = [str(v) for row in cursor.fetchall() for v in dict(row).values()]
+    assert len(rows) == 18  # nine unused (user, digest) pairs of the new set
+    for code in new + old:
+        assert code not in wire and not any(code in value for value in rows)
+
+
+def test_new_recovery_codes_need_the_password(client: TestClient) -> None:
+    session = _register(client)
+    _, old = _enrol(client, session)
+    wrong = _regenerate(client, session, "not my password")
+    assert wrong.status_code == 403 and wrong.json()["error"]["code"] == "invalid_credentials"
+    missing = client.post("/api/v1/auth/2fa/recovery-codes", json={}, headers=_bearer(session))
+    assert missing.status_code == 422
+    assert missing.json()["error"]["code"] == "invalid_request"
+    assert _status(client, session)["recovery_codes_left"] == 10
+    assert _second_step(client, old[0]).status_code == 200  # the old set still works
+
+
+def test_new_recovery_codes_need_a_second_factor(client: TestClient, node: Node) -> None:
+    session = _register(client)
+    response = _regenerate(client, session)
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "invalid"
+    assert _status(client, session)["recovery_codes_left"] == 0
+    log = [r.envelope.event for r in node.store.read(0, 1000)]
+    assert RecoveryCodesRegenerated(user_id=UUID(session["user_id"])) not in log
+
+
+def test_new_recovery_codes_are_throttled_like_password_checks(client: TestClient) -> None:
+    session = _register(client)
+    _enrol(client, session)
+    answers = [_regenerate(client, session, "not my password").status_code for _ in range(12)]
+    assert answers[:10] == [403] * 10
+    assert 429 in answers[10:]
+    assert _regenerate(client, session).status_code == 429  # locked, right password or not
+
+
 @pytest.mark.parametrize(
-    "path", ["/api/v1/auth/2fa/enable", "/api/v1/auth/2fa/verify", "/api/v1/auth/2fa/disable"]
+    "path",
+    [
+        "/api/v1/auth/2fa/enable",
+        "/api/v1/auth/2fa/verify",
+        "/api/v1/auth/2fa/disable",
+        "/api/v1/auth/2fa/recovery-codes",
+    ],
 )
 def test_enrolment_needs_an_access_token(client: TestClient, path: str) -> None:
     response = client.post(path, json={"code": "123456"})
     assert response.status_code == 401
+
+
+def test_status_needs_an_access_token(client: TestClient) -> None:
+    response = client.get("/api/v1/auth/2fa")
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "unauthenticated"
 
 
 def test_seeds_open_only_with_the_node_key(client: TestClient, node: Node) -> None:

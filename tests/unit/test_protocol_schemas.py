@@ -156,6 +156,7 @@ def every_kind_of_event() -> list[Event]:
     totp_on = account.ACCOUNT.replay(account_id, account_log)
     account_log += account.disable_second_factor(totp_on, alice, SecondFactor.TOTP)
     account_log += account.revoke_sessions(totp_on, alice, [uuid.uuid4()], RevocationReason.LOGOUT)
+    account_log += account.regenerate_recovery_codes(totp_on, alice)
 
     code = invite.new_code()
     invite_log = invite.create(owner, server_id, code, now, 5, 3600)

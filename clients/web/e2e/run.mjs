@@ -596,6 +596,14 @@ try {
   );
 
   // TOTP set up from the settings page: QR code and secret, a confirming code, recovery codes.
+  const totpState = bob.page.getByTestId('totp-state');
+  await totpState.filter({ hasText: 'off' }).waitFor();
+  check(
+    (await bob.page.getByRole('button', { name: 'Turn off the authenticator app' }).count()) ===
+      0 &&
+      (await bob.page.getByRole('button', { name: 'Generate new recovery codes' }).count()) === 0,
+    'settings show TOTP off and offer only to set it up; no recovery codes without it',
+  );
   await bob.page.getByRole('button', { name: 'Set up an authenticator app' }).click();
   await bob.page.getByRole('img', { name: 'QR code for your authenticator app' }).waitFor();
   const secret = (await bob.page.getByTestId('totp-secret').textContent()).trim();
@@ -603,6 +611,7 @@ try {
   await bob.page.getByRole('button', { name: 'Confirm' }).click();
   const recovery = bob.page.getByTestId('recovery-codes').getByRole('listitem');
   await recovery.nth(9).waitFor();
+  const codes = (await recovery.allTextContents()).map((c) => c.trim());
   await bob.page.screenshot({ path: join(shots, 'settings.png') });
   check(
     (await recovery.count()) === 10 &&
@@ -611,6 +620,34 @@ try {
   );
   await bob.page.getByRole('button', { name: 'I have saved them' }).click();
   check((await recovery.count()) === 0, 'the recovery codes are shown only once');
+  await totpState.filter({ hasText: 'on' }).waitFor();
+  await bob.page.getByTestId('recovery-codes-left').filter({ hasText: '10 recovery' }).waitFor();
+  check(
+    (await bob.page.getByRole('button', { name: 'Set up an authenticator app' }).count()) === 0 &&
+      (await bob.page.getByRole('button', { name: 'Turn off the authenticator app' }).count()) ===
+        1,
+    'settings show TOTP on and offer only to turn it off, with ten recovery codes left',
+  );
+
+  // A new set of recovery codes from the settings page replaces the first one.
+  const firstSet = await apiAs(bob.page, 'GET', '/api/v1/auth/2fa');
+  await bob.page.getByRole('button', { name: 'Generate new recovery codes' }).click();
+  await bob.page.getByLabel('Password to replace your recovery codes').fill('not the password');
+  expectedRefusals.push([403, '/api/v1/auth/2fa/recovery-codes']);
+  await bob.page.getByRole('button', { name: 'Replace recovery codes' }).click();
+  await bob.page.getByRole('alert').filter({ hasText: 'Wrong password.' }).waitFor();
+  check((await recovery.count()) === 0, 'a wrong password makes no new recovery codes');
+  const oldCode = codes[0];
+  await bob.page.getByLabel('Password to replace your recovery codes').fill(PASSWORD);
+  await bob.page.getByRole('button', { name: 'Replace recovery codes' }).click();
+  await recovery.nth(9).waitFor();
+  const newCodes = (await recovery.allTextContents()).map((c) => c.trim());
+  check(
+    newCodes.length === 10 && !newCodes.includes(oldCode) && firstSet.recovery_codes_left === 10,
+    'generating new recovery codes in settings shows a new set of ten',
+  );
+  await bob.page.getByRole('button', { name: 'I have saved them' }).click();
+  await bob.page.getByTestId('recovery-codes-left').filter({ hasText: '10 recovery' }).waitFor();
   await bob.page.getByRole('button', { name: 'Sign out', exact: true }).click();
   await bob.page.getByRole('heading', { name: 'Sign in to Hearth' }).waitFor();
   await bob.page.getByLabel('Username').fill(bob.username);
@@ -620,6 +657,15 @@ try {
   await bob.page.getByRole('button', { name: 'Sign in' }).click();
   await bob.page.getByRole('heading', { name: 'Two-factor authentication' }).waitFor();
   await bob.page.screenshot({ path: join(shots, 'two-factor.png') });
+  // A code of the first recovery set no longer works: the new set replaced it.
+  expectedRefusals.push([401, '/api/v1/auth/2fa/login']);
+  await bob.page.getByLabel(/Code from your authenticator app/).fill(codes[1]);
+  await bob.page.getByRole('button', { name: 'Verify' }).click();
+  await bob.page.getByRole('alert').waitFor();
+  check(
+    (await bob.page.getByRole('heading', { name: 'Two-factor authentication' }).count()) === 1,
+    'a recovery code of the replaced set is refused at sign-in',
+  );
   // The code of the next step: the current one was spent enabling TOTP (auth.md "TOTP").
   await bob.page.getByLabel(/Code from your authenticator app/).fill(totp(secret, 1));
   await bob.page.getByRole('button', { name: 'Verify' }).click();

@@ -9,6 +9,7 @@ import { useTheme } from '../stores/theme';
 
 type SessionInfo = Schemas['SessionView'];
 type Passkey = Schemas['PasskeyView'];
+type SecondFactors = Schemas['SecondFactorsOut'];
 
 function when(ms: number | null): string {
   return ms === null
@@ -204,11 +205,50 @@ function SessionsSection() {
   );
 }
 
-function TotpSection({ onCodes }: { onCodes: (codes: string[]) => void }) {
+/**
+ * What the authenticator-app section offers for the account's TOTP state (auth.md
+ * "SecondFactors"): set up while it is off, turn off while it is on, nothing until known.
+ */
+export function TotpControls({
+  enabled,
+  onSetUp,
+  onTurnOff,
+}: {
+  enabled: boolean | null;
+  onSetUp: () => void;
+  onTurnOff: () => void;
+}) {
+  if (enabled === null) return <p>Loading…</p>;
+  return (
+    <div className="row">
+      <p data-testid="totp-state">
+        {enabled ? 'The authenticator app is on.' : 'The authenticator app is off.'}
+      </p>
+      {enabled ? (
+        <button type="button" onClick={onTurnOff}>
+          Turn off the authenticator app
+        </button>
+      ) : (
+        <button type="button" onClick={onSetUp}>
+          Set up an authenticator app
+        </button>
+      )}
+    </div>
+  );
+}
+
+function TotpSection({
+  enabled,
+  onChanged,
+  onCodes,
+}: {
+  enabled: boolean | null;
+  onChanged: () => void;
+  onCodes: (codes: string[]) => void;
+}) {
   const [setup, setSetup] = useState<{ secret: string; qr: string } | null>(null);
   const [code, setCode] = useState('');
   const [disabling, setDisabling] = useState(false);
-  const [status, setStatus] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
 
   const begin = () => {
@@ -219,11 +259,8 @@ function TotpSection({ onCodes }: { onCodes: (codes: string[]) => void }) {
         setSetup({ secret: answer.secret, qr });
       })
       .catch((e: unknown) => {
-        setError(
-          e instanceof ApiError && e.code === 'already_exists'
-            ? 'An authenticator app is already set up. Turn it off first to replace it.'
-            : reason(e),
-        );
+        setError(reason(e));
+        onChanged();
       });
   };
   const confirm = (event: SyntheticEvent) => {
@@ -233,8 +270,8 @@ function TotpSection({ onCodes }: { onCodes: (codes: string[]) => void }) {
       .then((answer) => {
         setSetup(null);
         setCode('');
-        setStatus('The authenticator app is on.');
         onCodes(answer.recovery_codes);
+        onChanged();
       })
       .catch((e: unknown) => {
         setError(reason(e));
@@ -244,8 +281,8 @@ function TotpSection({ onCodes }: { onCodes: (codes: string[]) => void }) {
     call(() => api.POST('/api/v1/auth/2fa/disable', { body: { password } })).then(
       () => {
         setDisabling(false);
-        setStatus('The authenticator app is off.');
         setError(null);
+        onChanged();
       },
       (e: unknown) => {
         setError(reason(e));
@@ -255,21 +292,15 @@ function TotpSection({ onCodes }: { onCodes: (codes: string[]) => void }) {
   return (
     <section aria-labelledby="totp-heading">
       <h2 id="totp-heading">Authenticator app</h2>
-      <Feedback status={status} error={error} />
+      <Feedback error={error} />
       {setup === null ? (
-        <div className="row">
-          <button type="button" onClick={begin}>
-            Set up an authenticator app
-          </button>
-          <button
-            type="button"
-            onClick={() => {
-              setDisabling(!disabling);
-            }}
-          >
-            Turn off the authenticator app
-          </button>
-        </div>
+        <TotpControls
+          enabled={enabled}
+          onSetUp={begin}
+          onTurnOff={() => {
+            setDisabling(!disabling);
+          }}
+        />
       ) : (
         <form onSubmit={confirm} className="totp-setup">
           <img src={setup.qr} alt="QR code for your authenticator app" width={200} height={200} />
@@ -292,14 +323,101 @@ function TotpSection({ onCodes }: { onCodes: (codes: string[]) => void }) {
           <button type="submit">Confirm</button>
         </form>
       )}
-      {disabling && setup === null && (
+      {disabling && enabled === true && setup === null && (
         <PasswordConfirm label="Password" action="Turn off" onConfirm={disable} />
       )}
     </section>
   );
 }
 
-function PasskeySection({ onCodes }: { onCodes: (codes: string[]) => void }) {
+/**
+ * How many recovery codes are left, and a new set on demand (auth.md "TOTP"). Only an
+ * account with a second factor has recovery codes; the new set replaces the old one at once.
+ */
+export function RecoveryCodeControls({
+  factors,
+  onRegenerate,
+}: {
+  factors: SecondFactors | null;
+  /** Resolves true when the new set was made (and is being shown). */
+  onRegenerate: (password: string) => Promise<boolean>;
+}) {
+  const [asking, setAsking] = useState(false);
+  if (factors === null) return <p>Loading…</p>;
+  if (!factors.totp_enabled && factors.passkeys === 0) {
+    return (
+      <p>Recovery codes come with a second factor: set up an authenticator app or a passkey.</p>
+    );
+  }
+  const left = factors.recovery_codes_left;
+  return (
+    <>
+      <p data-testid="recovery-codes-left">
+        {left === 1 ? '1 recovery code left.' : `${String(left)} recovery codes left.`}
+        {left === 0 && ' Generate new ones so that you can still sign in without your device.'}
+      </p>
+      <button
+        type="button"
+        onClick={() => {
+          setAsking(!asking);
+        }}
+      >
+        Generate new recovery codes
+      </button>
+      {asking && (
+        <PasswordConfirm
+          label="Password to replace your recovery codes"
+          action="Replace recovery codes"
+          onConfirm={(password) =>
+            onRegenerate(password).then((made) => {
+              if (made) setAsking(false);
+            })
+          }
+        />
+      )}
+    </>
+  );
+}
+
+function RecoveryCodesSection({
+  factors,
+  onChanged,
+  onCodes,
+}: {
+  factors: SecondFactors | null;
+  onChanged: () => void;
+  onCodes: (codes: string[]) => void;
+}) {
+  const [error, setError] = useState<string | null>(null);
+  const regenerate = (password: string) =>
+    call(() => api.POST('/api/v1/auth/2fa/recovery-codes', { body: { password } })).then(
+      (answer) => {
+        setError(null);
+        onCodes(answer.recovery_codes);
+        onChanged();
+        return true;
+      },
+      (e: unknown) => {
+        setError(reason(e));
+        return false;
+      },
+    );
+  return (
+    <section aria-labelledby="recovery-heading">
+      <h2 id="recovery-heading">Recovery codes</h2>
+      <Feedback error={error} />
+      <RecoveryCodeControls factors={factors} onRegenerate={regenerate} />
+    </section>
+  );
+}
+
+function PasskeySection({
+  onChanged,
+  onCodes,
+}: {
+  onChanged: () => void;
+  onCodes: (codes: string[]) => void;
+}) {
   const [passkeys, setPasskeys] = useState<Passkey[] | null>(null);
   const [name, setName] = useState('This browser');
   const [removing, setRemoving] = useState<Passkey | null>(null);
@@ -320,6 +438,7 @@ function PasskeySection({ onCodes }: { onCodes: (codes: string[]) => void }) {
         setStatus('Passkey added.');
         if (added.recovery_codes) onCodes(added.recovery_codes);
         load();
+        onChanged();
       },
       () => {
         setStatus('No passkey was added.');
@@ -338,6 +457,7 @@ function PasskeySection({ onCodes }: { onCodes: (codes: string[]) => void }) {
         setStatus('Passkey removed.');
         setError(null);
         load();
+        onChanged();
       },
       (e: unknown) => {
         setError(reason(e));
@@ -399,6 +519,20 @@ function PasskeySection({ onCodes }: { onCodes: (codes: string[]) => void }) {
 export function Settings() {
   const { theme, toggle } = useTheme();
   const [codes, setCodes] = useState<string[] | null>(null);
+  const [factors, setFactors] = useState<SecondFactors | null>(null);
+  const [factorsError, setFactorsError] = useState<string | null>(null);
+  const loadFactors = useCallback(() => {
+    call(() => api.GET('/api/v1/auth/2fa')).then(
+      (answer) => {
+        setFactors(answer);
+        setFactorsError(null);
+      },
+      (e: unknown) => {
+        setFactorsError(reason(e));
+      },
+    );
+  }, []);
+  useEffect(loadFactors, [loadFactors]);
   const navigate = useNavigate();
   // Back to where the settings were opened from, or to the DMs when they were opened directly.
   const back = () => {
@@ -428,8 +562,14 @@ export function Settings() {
           }}
         />
       )}
-      <TotpSection onCodes={setCodes} />
-      <PasskeySection onCodes={setCodes} />
+      <Feedback error={factorsError} />
+      <TotpSection
+        enabled={factors?.totp_enabled ?? null}
+        onChanged={loadFactors}
+        onCodes={setCodes}
+      />
+      <PasskeySection onChanged={loadFactors} onCodes={setCodes} />
+      <RecoveryCodesSection factors={factors} onChanged={loadFactors} onCodes={setCodes} />
     </main>
   );
 }
