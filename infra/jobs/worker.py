@@ -13,6 +13,7 @@ import threading
 import dramatiq
 
 from infra.bootstrap import build_node
+from infra.cluster.lease import claim_process_id
 from infra.errors import ConfigurationError
 from infra.jobs.broker import node_broker
 from infra.jobs.sweeps import SweepJobs
@@ -22,6 +23,13 @@ from infra.settings import Settings
 def run_worker(settings: Settings, threads: int, stop: threading.Event) -> None:
     if settings.redis_url is None:
         raise ConfigurationError("hearth worker needs HEARTH_REDIS_URL (jobs go through Redis)")
+    # A sweep appends events, stamped with this process's HLC node id: on a shared
+    # PostgreSQL the id must be this process's alone, as for `hearth serve`.
+    claim = (
+        claim_process_id(settings.database_url, settings.hlc_node)
+        if settings.database_url
+        else None
+    )
     node = build_node(settings, start=False)
     broker = node_broker(settings)
     SweepJobs(broker, node.sweeper.sweep)
@@ -33,3 +41,5 @@ def run_worker(settings: Settings, threads: int, stop: threading.Event) -> None:
         worker.stop()
         broker.close()
         node.close()
+        if claim is not None:
+            claim.release()

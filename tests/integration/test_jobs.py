@@ -70,7 +70,9 @@ def test_a_message_expires_through_the_job_queue(redis_node: Node, with_redis: S
         time.sleep(3)
         assert not deleted()
         worker = subprocess.Popen(
-            [*HEARTH, "worker", "--threads", "1"], cwd=ROOT, env=environment(with_redis)
+            [*HEARTH, "worker", "--threads", "1"],
+            cwd=ROOT,
+            env=environment(with_redis) | {"HEARTH_PROCESS_ID": "2"},
         )
         try:
             deadline = time.monotonic() + 30
@@ -81,6 +83,14 @@ def test_a_message_expires_through_the_job_queue(redis_node: Node, with_redis: S
         finally:
             worker.send_signal(signal.SIGTERM)
             assert worker.wait(30) == 0
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_a_worker_needs_a_process_id_of_its_own(redis_node: Node, with_redis: Settings) -> None:
+    """Sweeps append events: a worker stamping the node's own HLC node id is refused."""
+    result = hearth(["worker"], with_redis)
+    assert result.returncode == 2
+    assert "HEARTH_PROCESS_ID" in result.stderr
 
 
 class Flaky:
