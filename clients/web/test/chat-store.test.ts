@@ -3,28 +3,21 @@ import type { Message } from '../src/api/client';
 import { renderHook } from '@testing-library/react';
 import { useUserName, usernameOf } from '../src/lib/names';
 import { isUnread, typingIn, useChat } from '../src/stores/chat';
+import { messageOf } from './support/messages';
 
 const CHANNEL = '00000000-0000-4000-8000-000000000001';
 const ME = 'me';
 const YOU = 'you';
 
 function message(id: string, hlcMs: number, author = YOU, extra: Partial<Message> = {}): Message {
-  return {
+  return messageOf({
     id,
-    channel_id: CHANNEL,
     author_id: author,
+    channel_id: CHANNEL,
     content: `text ${id}`,
-    ciphertext: null,
-    header: null,
-    initial: null,
-    reply_to: null,
     hlc: `${String(hlcMs).padStart(15, '0')}-000000-node`,
-    edited_hlc: null,
-    deleted: false,
-    expires_at_ms: null,
-    attachments: [],
     ...extra,
-  };
+  });
 }
 
 const ids = () => useChat.getState().messages[CHANNEL]?.items.map((m) => m.id);

@@ -11,6 +11,7 @@ import { useConnection } from '../src/lib/gateway';
 import { useAuth } from '../src/stores/auth';
 import { useChat } from '../src/stores/chat';
 import { useComposer } from '../src/stores/composer';
+import { messageOf } from './support/messages';
 
 const ME = '00000000-0000-4000-8000-00000000000a';
 const YOU = '00000000-0000-4000-8000-00000000000b';
@@ -25,22 +26,7 @@ const general: Channel = {
 };
 
 function message(id: string, author: string, extra: Partial<Message> = {}): Message {
-  return {
-    id,
-    channel_id: 'c1',
-    author_id: author,
-    content: 'hello **there**',
-    ciphertext: null,
-    header: null,
-    initial: null,
-    reply_to: null,
-    hlc: '001700000000000-000000-node',
-    edited_hlc: null,
-    deleted: false,
-    expires_at_ms: null,
-    attachments: [],
-    ...extra,
-  };
+  return messageOf({ id, author_id: author, content: 'hello **there**', ...extra });
 }
 
 beforeEach(() => {

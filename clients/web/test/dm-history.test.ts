@@ -15,27 +15,21 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { Message } from '../src/api/client';
 import { DmHistory } from '../src/lib/dm-history';
 import { DmCrypto, useE2ee } from '../src/lib/e2ee';
+import { messageOf } from './support/messages';
 
 const ALICE = '00000000-0000-4000-8000-0000000000a1';
 const BOB = '00000000-0000-4000-8000-0000000000b0';
 
 function dmMessage(id: string, author: string, extra: Partial<Message> = {}): Message {
-  return {
+  return messageOf({
     id,
-    channel_id: 'dm',
     author_id: author,
+    channel_id: 'dm',
     content: null,
     ciphertext: 'c',
     header: 'h',
-    initial: null,
-    reply_to: null,
-    hlc: '001700000000000-000000-node',
-    edited_hlc: null,
-    deleted: false,
-    expires_at_ms: null,
-    attachments: [],
     ...extra,
-  };
+  });
 }
 
 beforeEach(() => {
